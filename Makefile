@@ -1,0 +1,137 @@
+# smsemu -- top-level, non-recursive Makefile.
+#
+#   make                 build bin/jobsvc bin/despooler bin/pcm bin/logon
+#   make check           build and run every test (GTest + shell tests, under prove)
+#   make demo            run the main job on a sample site in a fresh directory
+#   make DEVELOPER=1     warnings are errors
+#   make SANITIZE=address,undefined check
+#   make install PREFIX=/usr/local DESTDIR=
+#   make bench           build and run the benchmarks (results: bench/RESULTS.md)
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+PKGS      := glib-2.0 sqlite3 zlib
+APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev pkg-config
+
+# ---------------------------------------------------------------------------
+# Dependencies: install them as root, otherwise say exactly what to run.
+# Evaluated once, before anything else is built.
+ifeq ($(filter clean distclean help,$(MAKECMDGOALS)),)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+ifneq ($(DEPS_OK),yes)
+  ifeq ($(shell id -u),0)
+    $(info smsemu: installing missing build dependencies: $(APT_PKGS))
+    DEPS_INSTALL := $(shell (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS)) >/dev/null 2>&1 && echo ok)
+    ifneq ($(DEPS_INSTALL),ok)
+      $(error apt-get install $(APT_PKGS) failed; run it by hand and retry)
+    endif
+  else
+    $(error missing build dependencies; run: sudo apt-get install $(APT_PKGS))
+  endif
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wmissing-prototypes \
+        -Wstrict-prototypes -Wold-style-definition -Wno-unused-parameter \
+        -Wdeclaration-after-statement -Wvla -Wno-missing-field-initializers
+ifeq ($(DEVELOPER),1)
+  WARN += -Werror
+endif
+
+OPT      ?= -O2 -g
+CFLAGS   ?=
+CPPFLAGS += -D_GNU_SOURCE -DSMS_VERSION='"$(VERSION)"' \
+            -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_66 \
+            -DGLIB_VERSION_MAX_ALLOWED=GLIB_VERSION_2_74 -Ilib
+ALL_CFLAGS := -std=c11 $(OPT) $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS  ?=
+
+ifneq ($(SANITIZE),)
+  ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+B ?= build
+BIN ?= bin
+
+# Rebuild everything when the flags change (as git's GIT-CFLAGS does).
+FLAGS_STAMP := $(B)/.flags
+FLAGS_NOW   := $(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS)
+$(shell mkdir -p $(B); if [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" != '$(FLAGS_NOW)' ]; then echo '$(FLAGS_NOW)' > $(FLAGS_STAMP); fi)
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+LIBA     := $(B)/libsmsemu.a
+
+PROGRAMS := jobsvc despooler pcm logon
+BINS     := $(PROGRAMS:%=$(BIN)/%)
+
+TEST_SRC := $(sort $(wildcard tests/test-*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+TEST_SH  := $(sort $(wildcard tests/t[0-9]*.sh))
+BENCH_SRC:= $(sort $(wildcard bench/bench-*.c))
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%-replay)
+
+MANPAGES := $(sort $(wildcard man/*.1 man/*.5))
+
+.SECONDARY:
+.PHONY: all check check-unit check-shell demo bench clean install help fuzz crash-test
+all: $(BINS)
+
+$(B)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+define program_rule
+$(1)_OBJ := $$(patsubst %.c,$(B)/%.o,$$(sort $$(wildcard $(1)/*.c)))
+$(BIN)/$(1): $$($(1)_OBJ) $(LIBA)
+	@mkdir -p $(BIN)
+	$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $(LIBA) $$(PKG_LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(B)/tests/%: $(B)/tests/%.o $(LIBA)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+$(B)/bench/%: $(B)/bench/%.o $(LIBA)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS)
+
+# Fuzz targets are replayed over their checked-in corpus by a plain driver.
+$(B)/fuzz/%-replay: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check: all $(TEST_BIN) $(FUZZ_REPLAY)
+	@echo "== unit and shell tests"
+	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) SMSEMU_FUZZ=$(CURDIR)/$(B)/fuzz TZ=UTC LANG=C LC_ALL=C \
+	  prove --exec '' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
+
+demo: all
+	@sh samples/demo.sh
+
+bench: all $(BENCH_BIN)
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANPAGES); do sec=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$sec/; done
+
+clean:
+	rm -rf $(B) $(BIN)
+
+help:
+	@sed -n '2,12p' Makefile
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,223 @@
+/* atomic.c -- temp file in the same directory, fsync, rename, fsync directory. */
+#include "atomic.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+gboolean
+sms_sync_enabled(void)
+{
+	static int enabled = -1;
+	if (enabled < 0) {
+		const char *v = g_getenv("SMSEMU_FSYNC");
+		enabled = !(v && strcmp(v, "0") == 0);
+	}
+	return enabled;
+}
+
+gboolean
+sms_fsync_dir(const char *dir, GError **error)
+{
+	g_auto(SmsFd) fd = -1;
+
+	if (!sms_sync_enabled())
+		return TRUE;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sms_throw_errno(error, "opening directory '%s' to sync it", dir);
+	if (fsync(fd) < 0)
+		return sms_throw_errno(error, "fsync of directory '%s'", dir);
+	return TRUE;
+}
+
+gboolean
+sms_syncfs(const char *path, GError **error)
+{
+	g_auto(SmsFd) fd = -1;
+
+	if (!sms_sync_enabled())
+		return TRUE;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sms_throw_errno(error, "opening '%s' to sync its file system", path);
+	if (syncfs(fd) < 0)
+		return sms_throw_errno(error, "syncfs on '%s'", path);
+	return TRUE;
+}
+
+gboolean
+sms_rename_durable(const char *from, const char *to, GError **error)
+{
+	g_autofree char *dir = NULL;
+
+	if (rename(from, to) < 0)
+		return sms_throw_errno(error, "renaming '%s' to '%s'", from, to);
+	dir = g_path_get_dirname(to);
+	return sms_fsync_dir(dir, error);
+}
+
+static gboolean
+write_all(int fd, const void *data, gsize len, const char *path, GError **error)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return sms_throw_errno(error, "writing '%s'", path);
+		}
+		p += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+/* Open a fresh temp file next to path; returns fd and sets *out_tmp. */
+static int
+open_temp_beside(const char *path, int mode, char **out_tmp, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
+	int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		sms_throw_errno(error, "creating temporary file for '%s'", path);
+		return -1;
+	}
+	if (fchmod(fd, (mode_t)mode) < 0) {
+		sms_throw_errno(error, "setting mode of '%s'", tmpl);
+		close(fd);
+		unlink(tmpl);
+		return -1;
+	}
+	*out_tmp = g_steal_pointer(&tmpl);
+	return fd;
+}
+
+static gboolean
+atomic_write_impl(const char *path, const void *data, gsize len, int mode, SmsSyncMode sync,
+                  const struct timeval *times, GError **error)
+{
+	g_autofree char *tmp = NULL;
+	g_auto(SmsFd) fd = open_temp_beside(path, mode, &tmp, error);
+
+	if (fd < 0)
+		return FALSE;
+	if (!write_all(fd, data, len, tmp, error))
+		goto fail;
+	if (times && futimes(fd, times) < 0) {
+		sms_throw_errno(error, "setting times of '%s'", tmp);
+		goto fail;
+	}
+	if (sync == SMS_SYNC_FILE && sms_sync_enabled() && fdatasync(fd) < 0) {
+		sms_throw_errno(error, "fsync of '%s'", tmp);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		sms_throw_errno(error, "closing '%s'", tmp);
+		goto fail;
+	}
+	fd = -1;
+	if (sms_fault("atomic-before-rename", error))
+		goto fail;
+	if (rename(tmp, path) < 0) {
+		sms_throw_errno(error, "renaming '%s' to '%s'", tmp, path);
+		goto fail;
+	}
+	if (sync == SMS_SYNC_FILE) {
+		g_autofree char *dir = g_path_get_dirname(path);
+		return sms_fsync_dir(dir, error);
+	}
+	return TRUE;
+fail:
+	unlink(tmp);
+	return FALSE;
+}
+
+gboolean
+sms_atomic_write(const char *path, const void *data, gsize len, int mode, SmsSyncMode sync,
+                 GError **error)
+{
+	return atomic_write_impl(path, data, len, mode, sync, NULL, error);
+}
+
+gboolean
+sms_atomic_write_if_changed(const char *path, const void *data, gsize len, int mode,
+                            SmsSyncMode sync, gboolean *out_changed, GError **error)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (gsize)st.st_size == len) {
+		g_autofree char *old = NULL;
+		gsize oldlen = 0;
+		if (g_file_get_contents(path, &old, &oldlen, NULL) && oldlen == len &&
+		    memcmp(old, data, len) == 0) {
+			if (out_changed)
+				*out_changed = FALSE;
+			return TRUE;
+		}
+	}
+	if (!atomic_write_impl(path, data, len, mode, sync, NULL, error))
+		return FALSE;
+	if (out_changed)
+		*out_changed = TRUE;
+	return TRUE;
+}
+
+gboolean
+sms_atomic_copy(const char *src, const char *dst, SmsSyncMode sync, GError **error)
+{
+	g_autofree char *data = NULL;
+	gsize len;
+	struct stat st;
+	struct timeval tv[2];
+
+	if (stat(src, &st) < 0)
+		return sms_throw_errno(error, "reading '%s'", src);
+	if (!sms_read_file(src, &data, &len, error))
+		return FALSE;
+	tv[0].tv_sec = st.st_atim.tv_sec;
+	tv[0].tv_usec = st.st_atim.tv_nsec / 1000;
+	tv[1].tv_sec = st.st_mtim.tv_sec;
+	tv[1].tv_usec = st.st_mtim.tv_nsec / 1000;
+	return atomic_write_impl(dst, data, len, (int)(st.st_mode & 0777), sync, tv, error);
+}
+
+void
+sms_batch_init(SmsBatch *b, const char *sync_path)
+{
+	b->sync_path = g_strdup(sync_path);
+	b->written = 0;
+}
+
+gboolean
+sms_batch_write(SmsBatch *b, const char *path, const void *data, gsize len, GError **error)
+{
+	if (!sms_atomic_write(path, data, len, 0644, SMS_SYNC_NONE, error))
+		return FALSE;
+	b->written++;
+	return TRUE;
+}
+
+gboolean
+sms_batch_commit(SmsBatch *b, GError **error)
+{
+	if (b->written == 0)
+		return TRUE;
+	if (!sms_syncfs(b->sync_path, error))
+		return FALSE;
+	b->written = 0;
+	return TRUE;
+}
+
+void
+sms_batch_clear(SmsBatch *b)
+{
+	g_clear_pointer(&b->sync_path, g_free);
+	b->written = 0;
+}
