@@ -44,7 +44,9 @@ typedef int SmsFd;
 void sms_fd_clear(SmsFd *fd);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SmsFd, sms_fd_clear)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3, sqlite3_close_v2)
+/* Closing a connection also frees its statement cache (db.c). */
+void sms_db_close(sqlite3 *db);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3, sms_db_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
 /* Named fault points: SMSEMU_FAULT="name[,name...]" or "name:N" (fire on the N-th hit).
