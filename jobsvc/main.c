@@ -1,2 +1,27 @@
-#include "common.h"
-int main(int argc, char **argv) { (void)argc; (void)argv; return 0; }
+/* jobsvc -- SMS Administrator, Scheduler and Sender of an emulated SMS 1.x site. */
+#include "commands.h"
+
+int main(int argc, char **argv);
+
+static const SmsCommand commands[] = {
+	{ "init", sms_cmd_init, "create a site root from a site.ini" },
+	{ "site", sms_cmd_site, "site show: the site, its servers, domains and workstations" },
+	{ "package", sms_cmd_package, "package import|list|show: packages from PDF files" },
+	{ "job", sms_cmd_job, "job create|list|show|cancel|delete: jobs and Job Details" },
+	{ "machine-group", sms_cmd_machine_group, "machine-group create|add|list" },
+	{ "machine", sms_cmd_machine, "machine list: computers known to the site" },
+	{ "status", sms_cmd_status, "status messages of the site (filter by job, component)" },
+	{ "clock", sms_cmd_clock, "clock show|set|advance|real: the site's clock" },
+	{ "run", sms_cmd_run, "run the Scheduler and Sender on the Service Response interval" },
+	{ "poll", sms_cmd_poll, "one Scheduler and Sender pass at the clock's current time" },
+	{ "archive", sms_cmd_archive, "archive create|list|extract|verify: compressed packages" },
+	{ "simulate", sms_cmd_simulate, "replay a scenario on a virtual clock" },
+	{ NULL, NULL, NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	return sms_cli_main("jobsvc", "SMS Administrator, Scheduler and Sender of an emulated "
+	                    "SMS 1.x site.", commands, argc, argv);
+}

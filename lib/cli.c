@@ -87,6 +87,10 @@ sms_cli_main(const char *prog, const char *description, const SmsCommand *comman
 		g_printerr("%s: unknown command '%s' (see %s --help)\n", prog, argv[i], prog);
 		return 2;
 	}
+	if (cmd->func == NULL) {
+		g_printerr("%s: command '%s' is not part of this build\n", prog, argv[i]);
+		return 1;
+	}
 	if (!cmd->func(&cli, argc - i, argv + i, &error)) {
 		g_printerr("%s: %s\n", prog, error ? error->message : "failed");
 		g_free(cli.site_dir);

@@ -1,0 +1,144 @@
+/* job.h -- jobs and packages in the site database: the SMS 1.x job model.
+ *
+ * Values follow smsinfo.h (notes §1.3, §1.5). A job is created from a list of
+ * "Key=Value" properties with the names of the scenario file ([Job] section), so the
+ * scenario reader and `jobsvc job create --set Key=Value` share one validator.
+ */
+#pragma once
+#include "common.h"
+#include "site.h"
+
+#define SMS_JOB_ERROR (sms_job_error_quark())
+GQuark sms_job_error_quark(void);
+typedef enum {
+	SMS_JOB_ERROR_INVALID,    /* a property is malformed or inconsistent */
+	SMS_JOB_ERROR_NOT_FOUND,  /* unknown job / package / command / group */
+	SMS_JOB_ERROR_STATE,      /* not allowed in the job's state (notes §1.7) */
+} SmsJobError;
+
+typedef enum {
+	SMS_JOB_RUN_COMMAND = 1,      /* Run Command On Workstation */
+	SMS_JOB_SHARE_PACKAGE = 2,    /* Share Package On Server */
+	SMS_JOB_REMOVE_PACKAGE = 3,   /* Remove Package From Server */
+	SMS_JOB_SYSTEM = 4,
+} SmsJobType;
+
+typedef enum {
+	SMS_STATUS_NONE = 0,
+	SMS_STATUS_PENDING = 1,
+	SMS_STATUS_ACTIVE = 2,
+	SMS_STATUS_CANCELLED = 3,
+	SMS_STATUS_COMPLETE = 4,
+	SMS_STATUS_FAILED = 5,
+	SMS_STATUS_RETRYING = 6,
+} SmsStatus;
+
+typedef enum { SMS_PRIORITY_HIGH = 1, SMS_PRIORITY_MEDIUM = 2, SMS_PRIORITY_LOW = 3 } SmsPriority;
+typedef enum {
+	SMS_REPEAT_NEVER = 1, SMS_REPEAT_DAILY = 2, SMS_REPEAT_WEEKLY = 3,
+	SMS_REPEAT_BIWEEKLY = 4, SMS_REPEAT_MONTHLY = 5,
+} SmsRepeat;
+typedef enum {
+	SMS_TARGET_QUERY = 1, SMS_TARGET_MACHINE_GROUP = 2, SMS_TARGET_MACHINE_PATH = 3,
+} SmsTargetKind;
+typedef enum { SMS_LIMIT_NONE = 0, SMS_LIMIT_SITE_GROUP = 1, SMS_LIMIT_SITE = 2 } SmsLimitKind;
+typedef enum { SMS_SEND_IF_NOT_SENT = 1, SMS_SEND_ALWAYS = 2 } SmsSendMode;
+enum { SMS_DIST_EXISTING = 0x01, SMS_DIST_SPECIFIED = 0x02 };   /* 0 = Default Servers */
+typedef enum { SMS_REMOVE_ALL = 1, SMS_REMOVE_SELECTED = 2 } SmsRemoveTasks;
+
+const char *sms_status_name(SmsStatus s);        /* "Pending" ... "Retrying", "None" */
+const char *sms_job_type_name(SmsJobType t);     /* "Run Command On Workstation" ... */
+const char *sms_priority_name(SmsPriority p);
+const char *sms_repeat_name(SmsRepeat r);
+
+typedef struct {
+	char *id;                 /* "A0100001" */
+	char *name;               /* scenario name or NULL */
+	SmsJobType type;
+	char *comment;
+	char *site;               /* originating site */
+	char *package;            /* package ID */
+	SmsTime start_after;
+	SmsPriority priority;
+	SmsRepeat repeat;
+	SmsTargetKind target_kind;   /* 0 for share/remove jobs */
+	char *target;                /* machine path / group name / query text */
+	SmsLimitKind limit_kind;
+	char *limit_site;
+	gboolean include_subsites;
+	SmsSendMode send_mode;
+	guint dist_mode;             /* SMS_DIST_* bits; 0 = Default Servers */
+	char *dist_servers;          /* "SRV01, SRV02" for SMS_DIST_SPECIFIED, else NULL */
+	gboolean run_command;
+	char *command;               /* workstation command line name */
+	SmsTime offer_after;
+	SmsTime mandatory_after;     /* SMS_TIME_NONE: not mandatory */
+	gboolean force_slow_link;
+	SmsTime expires_after;       /* SMS_TIME_NONE: never */
+	SmsRemoveTasks remove_tasks;
+	SmsStatus status, sending_status, working_status, cancel_status;
+	SmsTime created, activated, finished, cancel_requested;
+	char *origin_job;            /* first instance of a repeating job */
+	int instance;
+} SmsJob;
+
+void sms_job_free(SmsJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsJob, sms_job_free)
+
+/* Build a job from properties (scenario key names: Type, Package, Command, Target,
+ * LimitToSite, IncludeSubsites, StartAfter, OfferAfter, MandatoryAfter, ExpiresAfter,
+ * Priority, Repeat, Send, Distribute, RemoveFrom, Comment, ForceOverSlowLink,
+ * RunCommand). `where` prefixes error messages ("scenario.ini:42" or "--set").
+ * `lines` (may be NULL) gives the line of each key for messages. The package is
+ * looked up by ID or name in the site; validation follows SMS (notes §1.3). */
+gboolean sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values,
+                            GArray *lines, const char *where, SmsJob **out, GError **error);
+/* Insert as a new Pending job with a fresh ID (sets job->id, created). */
+gboolean sms_job_insert(SmsSite *site, SmsJob *job, GError **error);
+gboolean sms_job_load(SmsSite *site, const char *id, SmsJob **out, GError **error);
+/* Update status columns and times of an existing job. */
+gboolean sms_job_save_status(SmsSite *site, const SmsJob *job, GError **error);
+/* Job by ID or by scenario name. */
+gboolean sms_job_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **error);
+
+/* Cancel (notes §1.7): Pending -> Cancelled at once; Active/Retrying -> cancel
+ * requested (the Scheduler finishes it). Complete/Failed/Cancelled: error STATE. */
+gboolean sms_job_cancel(SmsSite *site, const char *id, SmsTime now, GError **error);
+/* Delete: allowed for Pending, Cancelled, Complete, Failed; refused for Active and
+ * Retrying (cancel first). Removes detail rows too. */
+gboolean sms_job_delete(SmsSite *site, const char *id, GError **error);
+
+/* ---- packages ---------------------------------------------------------------- */
+typedef struct {
+	char *name;
+	char *command_line;
+	guint32 platforms;        /* SmsPlatform bits (pdf.h) */
+	guint flags;              /* SMS_CMD_* */
+} SmsPackageCommand;
+
+enum {
+	SMS_CMD_USER_INPUT = 1 << 0,     /* user input required */
+	SMS_CMD_AUTOMATED = 1 << 1,      /* can run in the background (PCMSVC32) */
+	SMS_CMD_SYSTEM_EXIT = 1 << 2,    /* synchronous system exit required */
+};
+
+typedef struct {
+	char *id;
+	char *name, *version, *comment, *site;
+	char *pdf_path;
+	char *source;             /* Workstations source directory (absolute) or NULL */
+	char *server_source;      /* Sharing source or NULL */
+	char *share_name;         /* Share Package share name or NULL */
+	char *share_access;       /* e.g. "Everyone:Read" */
+	GPtrArray *commands;      /* SmsPackageCommand* */
+} SmsPackage;
+
+void sms_package_free(SmsPackage *pkg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPackage, sms_package_free)
+gboolean sms_package_load(SmsSite *site, const char *id, SmsPackage **out, GError **error);
+/* Package by ID or name. */
+gboolean sms_package_resolve(SmsSite *site, const char *id_or_name, char **out_id,
+                             GError **error);
+/* Store a package (assigns a fresh ID when pkg->id is NULL). */
+gboolean sms_package_insert(SmsSite *site, SmsPackage *pkg, GError **error);
+SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
