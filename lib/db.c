@@ -79,6 +79,9 @@ static const SmsMigration core_migrations[] = {
 	  "CREATE TABLE user_messages(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
 	  "  user TEXT, machine TEXT, server TEXT, sender TEXT NOT NULL, job TEXT, package TEXT,"
 	  "  text TEXT NOT NULL);"
+	  "CREATE TABLE pcm_outcomes(id INTEGER PRIMARY KEY, job TEXT NOT NULL,"
+	  "  machine TEXT NOT NULL, duration INTEGER NOT NULL DEFAULT 5, exit_code INTEGER"
+	  "  NOT NULL DEFAULT 0, status_mif TEXT);"
 	  "CREATE TABLE component_state(component TEXT PRIMARY KEY, paused INTEGER NOT NULL"
 	  "  DEFAULT 0, last_pass INTEGER, next_pass INTEGER);"
 	},

@@ -2,6 +2,7 @@
 #include "site.h"
 #include "atomic.h"
 #include "db.h"
+#include "components.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -727,4 +728,10 @@ sms_site_next_request_id(SmsSite *site, char **out, GError **error)
 		return FALSE;
 	*out = g_strdup_printf("%s%s", digits, site->code);
 	return TRUE;
+}
+
+SmsTime
+sms_poll_ceil(SmsSite *site, SmsTime t)
+{
+	return sms_time_ceil(t, sms_response_poll_minutes(site->self->response) * SMS_MINUTE);
 }
