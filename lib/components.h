@@ -31,6 +31,10 @@ SmsTime sms_sender_next_wakeup(SmsSite *site, SmsTime now);
 gboolean sms_despooler_pass(SmsSite *site, SmsTime now, GError **error);
 SmsTime sms_despooler_next_wakeup(SmsSite *site, SmsTime now);
 
+/* Pause / continue the Despooler (as pausing SMS_DESPOOLER in Services); continuing
+ * re-reads its registry settings. */
+gboolean sms_despooler_set_paused(SmsSite *site, gboolean paused, SmsTime now, GError **error);
+
 /* Maintenance Manager (logon.c): .INS replication to logon servers, client status
  * files from logon servers to RECEIVE. */
 gboolean sms_logon_pass(SmsSite *site, SmsTime now, GError **error);

@@ -142,3 +142,8 @@ gboolean sms_package_resolve(SmsSite *site, const char *id_or_name, char **out_i
 /* Store a package (assigns a fresh ID when pkg->id is NULL). */
 gboolean sms_package_insert(SmsSite *site, SmsPackage *pkg, GError **error);
 SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
+/* `package import`: parse the PDF (pdf.h), check the source directories, store the
+ * package with its command lines; name defaults to the PDF's product name. */
+gboolean sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
+                            const char *server_source, const char *name, char **out_id,
+                            GError **error);

@@ -1,0 +1,551 @@
+/* scenario.c -- scenario files (see scenario.h). */
+#include "scenario.h"
+#include "ini.h"
+
+G_DEFINE_QUARK(sms-scenario-error-quark, sms_scenario_error)
+
+static void
+pkg_free(gpointer p)
+{
+	SmsScnPackage *x = p;
+	g_free(x->name); g_free(x->site); g_free(x->pdf); g_free(x->source);
+	g_free(x->server_source); g_free(x);
+}
+
+static void
+job_free(gpointer p)
+{
+	SmsScnJob *x = p;
+	g_free(x->name); g_free(x->site);
+	g_ptr_array_unref(x->keys); g_ptr_array_unref(x->values); g_array_unref(x->lines);
+	g_free(x);
+}
+
+static void
+lock_free(gpointer p)
+{
+	SmsScnLock *x = p;
+	g_free(x->name); g_free(x->server); g_free(x->package); g_free(x->file);
+	g_free(x->user); g_free(x->workstation); g_free(x->share); g_free(x);
+}
+
+static void
+outcome_free(gpointer p)
+{
+	SmsScnOutcome *x = p;
+	g_free(x->name); g_free(x->job); g_ptr_array_unref(x->workstations);
+	g_free(x->status_mif); g_free(x);
+}
+
+static void
+event_free(gpointer p)
+{
+	SmsScnEvent *x = p;
+	g_free(x->name); g_free(x->arg1); g_free(x->arg2); g_free(x);
+}
+
+void
+sms_scenario_free(SmsScenario *s)
+{
+	if (s == NULL)
+		return;
+	g_free(s->path);
+	sms_world_def_free(s->world);
+	g_ptr_array_unref(s->packages);
+	g_ptr_array_unref(s->jobs);
+	g_ptr_array_unref(s->locks);
+	g_ptr_array_unref(s->outcomes);
+	g_ptr_array_unref(s->events);
+	g_free(s);
+}
+
+static const char *
+section_arg(SmsIniSection *sec, const char *kind)
+{
+	gsize n = strlen(kind);
+	if (g_ascii_strncasecmp(sec->name, kind, n) != 0)
+		return NULL;
+	if (sec->name[n] == '\0')
+		return "";
+	if (sec->name[n] != ' ' && sec->name[n] != '\t')
+		return NULL;
+	return sec->name + n + 1;
+}
+
+static gboolean
+get_time(SmsIni *ini, SmsIniSection *sec, const char *key, gboolean required,
+         gboolean allow_never, SmsTime *out, GError **error)
+{
+	const char *v = sms_ini_section_get(sec, key);
+	g_autoptr(GError) local = NULL;
+	if (v == NULL || *v == '\0') {
+		if (required)
+			return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_MISSING_KEY,
+			                     "[%s]: missing %s (expected YYYY-MM-DD HH:MM)", sec->name, key);
+		*out = SMS_TIME_NONE;
+		return TRUE;
+	}
+	if (allow_never && sms_str_equal_ci(v, "never")) {
+		*out = SMS_TIME_NEVER;
+		return TRUE;
+	}
+	if (!sms_time_parse(v, out, &local))
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, key), SMS_INI_ERROR_BAD_VALUE,
+		                     "%s: %s", key, local->message);
+	return TRUE;
+}
+
+static char *
+name_of(SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	g_autofree char *n = g_strstrip(g_strdup(arg));
+	if (*n == '\0') {
+		sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_BAD_VALUE,
+		              "[%s]: expected a name after the section kind", sec->name);
+		return NULL;
+	}
+	return g_steal_pointer(&n);
+}
+
+static gboolean
+parse_package(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	g_autofree char *dir = sms_ini_dir(ini);
+	const char *site, *pdf, *v;
+	SmsScnPackage *p;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	p = g_new0(SmsScnPackage, 1);
+	p->name = name;
+	p->line = sec->line;
+	g_ptr_array_add(s->packages, p);
+	if (!sms_ini_require(ini, sec, "Site", &site, error) ||
+	    !sms_ini_require(ini, sec, "PDF", &pdf, error))
+		return FALSE;
+	p->site = sms_strup(site);
+	p->pdf = sms_resolve_path(dir, pdf);
+	if ((v = sms_ini_section_get(sec, "Source")) && *v)
+		p->source = sms_resolve_path(dir, v);
+	if ((v = sms_ini_section_get(sec, "ServerSource")) && *v)
+		p->server_source = sms_resolve_path(dir, v);
+	if (!g_file_test(p->pdf, G_FILE_TEST_IS_REGULAR))
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "PDF"), SMS_INI_ERROR_BAD_VALUE,
+		                     "PDF: %s: no such file", p->pdf);
+	return sms_ini_section_check_unused(ini, sec, "Site, PDF, Source, ServerSource", error);
+}
+
+static gboolean
+parse_job(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	SmsScnJob *j;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	j = g_new0(SmsScnJob, 1);
+	j->name = name;
+	j->line = sec->line;
+	j->keys = g_ptr_array_new_with_free_func(g_free);
+	j->values = g_ptr_array_new_with_free_func(g_free);
+	j->lines = g_array_new(FALSE, FALSE, sizeof(int));
+	g_ptr_array_add(s->jobs, j);
+	for (guint i = 0; i < sec->entries->len; i++) {
+		SmsIniEntry *e = sec->entries->pdata[i];
+		if (sms_str_equal_ci(e->name, "Site")) {
+			e->used = TRUE;
+			g_free(j->site);
+			j->site = sms_strup(e->value);
+			continue;
+		}
+		/* validated by sms_job_from_props() when the job is created */
+		e->used = TRUE;
+		g_ptr_array_add(j->keys, g_strdup(e->name));
+		g_ptr_array_add(j->values, g_strdup(e->value));
+		g_array_append_val(j->lines, e->line);
+	}
+	if (j->site == NULL || *j->site == '\0')
+		return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_MISSING_KEY,
+		                     "[%s]: missing Site (the originating site)", sec->name);
+	return TRUE;
+}
+
+static gboolean
+parse_lock(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	const char *server, *file, *user, *v;
+	SmsScnLock *l;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	l = g_new0(SmsScnLock, 1);
+	l->name = name;
+	l->line = sec->line;
+	g_ptr_array_add(s->locks, l);
+	if (!sms_ini_require(ini, sec, "Server", &server, error) ||
+	    !sms_ini_require(ini, sec, "File", &file, error) ||
+	    !sms_ini_require(ini, sec, "User", &user, error))
+		return FALSE;
+	l->server = sms_strup(server);
+	l->file = g_strdup(file);
+	l->user = g_strdup(user);
+	if ((v = sms_ini_section_get(sec, "Package")) && *v)
+		l->package = g_strdup(v);
+	if ((v = sms_ini_section_get(sec, "Share")) && *v)
+		l->share = g_strdup(v);
+	if (l->package == NULL && l->share == NULL)
+		return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_MISSING_KEY,
+		                     "[%s]: expected Package= (or Share=)", sec->name);
+	if ((v = sms_ini_section_get(sec, "Workstation")) && *v)
+		l->workstation = sms_strup(v);
+	if (!sms_path_is_safe_relative(l->file))
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "File"), SMS_INI_ERROR_BAD_VALUE,
+		                     "File: expected a path inside the package directory, got '%s'",
+		                     l->file);
+	if (!get_time(ini, sec, "From", TRUE, FALSE, &l->from, error) ||
+	    !get_time(ini, sec, "Until", FALSE, TRUE, &l->until, error))
+		return FALSE;
+	if (l->until == SMS_TIME_NONE)
+		l->until = SMS_TIME_NEVER;
+	if (l->until != SMS_TIME_NEVER && l->until <= l->from)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Until"),
+		                     SMS_INI_ERROR_BAD_VALUE, "Until: must be later than From");
+	return sms_ini_section_check_unused(ini, sec,
+		"Server, Package, Share, File, User, Workstation, From, Until", error);
+}
+
+static gboolean
+parse_outcome(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	g_autofree char *dir = sms_ini_dir(ini);
+	const char *job, *v;
+	gint64 n;
+	SmsScnOutcome *o;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	o = g_new0(SmsScnOutcome, 1);
+	o->name = name;
+	o->line = sec->line;
+	g_ptr_array_add(s->outcomes, o);
+	if (!sms_ini_require(ini, sec, "Job", &job, error))
+		return FALSE;
+	o->job = g_strdup(job);
+	v = sms_ini_section_get(sec, "Workstations");
+	if (v == NULL || *v == '\0' || g_strcmp0(g_strstrip((char *)v), "*") == 0) {
+		o->workstations = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(o->workstations, g_strdup("*"));
+	} else {
+		g_autoptr(GError) local = NULL;
+		if (!sms_expand_names(v, &o->workstations, NULL, &local))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Workstations"),
+			                     SMS_INI_ERROR_BAD_VALUE, "Workstations: %s", local->message);
+	}
+	if (!sms_ini_get_int(ini, sec, "Duration", 0, 100000, 5, &n, error))
+		return FALSE;
+	o->duration = (int)n;
+	if (!sms_ini_get_int(ini, sec, "ExitCode", -255, 255, 0, &n, error))
+		return FALSE;
+	o->exit_code = (int)n;
+	if ((v = sms_ini_section_get(sec, "StatusMIF")) && *v) {
+		o->status_mif = sms_resolve_path(dir, v);
+		if (!g_file_test(o->status_mif, G_FILE_TEST_IS_REGULAR))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "StatusMIF"),
+			                     SMS_INI_ERROR_BAD_VALUE, "StatusMIF: %s: no such file",
+			                     o->status_mif);
+	}
+	return sms_ini_section_check_unused(ini, sec, "Job, Workstations, Duration, ExitCode, "
+	                                    "StatusMIF", error);
+}
+
+static gboolean
+parse_event(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	g_autofree char *dir = sms_ini_dir(ini);
+	const char *action;
+	g_auto(GStrv) words = NULL;
+	SmsScnEvent *e;
+	int line;
+	guint n;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	e = g_new0(SmsScnEvent, 1);
+	e->name = name;
+	e->line = sec->line;
+	g_ptr_array_add(s->events, e);
+	if (!get_time(ini, sec, "At", TRUE, FALSE, &e->at, error) ||
+	    !sms_ini_require(ini, sec, "Action", &action, error))
+		return FALSE;
+	line = sms_ini_key_line(sec, "Action");
+	words = g_strsplit_set(action, " \t", -1);
+	{
+		/* drop empty words */
+		char **w = words, **o = words;
+		for (; *w; w++) {
+			if (**w)
+				*o++ = *w;
+			else
+				g_free(*w);
+		}
+		*o = NULL;
+	}
+	n = g_strv_length(words);
+	if (n == 3 && sms_str_equal_ci(words[0], "Cancel") && sms_str_equal_ci(words[1], "Job")) {
+		e->kind = SMS_SCN_CANCEL_JOB;
+		e->arg1 = g_strdup(words[2]);
+	} else if (n == 3 && sms_str_equal_ci(words[1], "Despooler") &&
+	           (sms_str_equal_ci(words[0], "Pause") || sms_str_equal_ci(words[0], "Continue"))) {
+		e->kind = sms_str_equal_ci(words[0], "Pause") ? SMS_SCN_PAUSE_DESPOOLER
+		                                               : SMS_SCN_CONTINUE_DESPOOLER;
+		e->arg1 = sms_strup(words[2]);
+	} else if (n == 4 && sms_str_equal_ci(words[0], "Import") &&
+	           sms_str_equal_ci(words[1], "Registry")) {
+		e->kind = SMS_SCN_IMPORT_REGISTRY;
+		e->arg1 = sms_strup(words[2]);
+		e->arg2 = sms_resolve_path(dir, words[3]);
+		if (!g_file_test(e->arg2, G_FILE_TEST_IS_REGULAR))
+			return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
+			                     "Action: %s: no such registry file", e->arg2);
+	} else if ((n == 2 || n == 3) && sms_str_equal_ci(words[0], "Logon")) {
+		e->kind = SMS_SCN_LOGON;
+		e->arg1 = sms_strup(words[1]);
+		e->arg2 = n == 3 ? g_strdup(words[2]) : NULL;
+	} else {
+		return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
+		                     "Action: '%s' is not one of: Cancel Job NAME | Pause Despooler SITE"
+		                     " | Continue Despooler SITE | Import Registry SERVER FILE.reg | "
+		                     "Logon WORKSTATION [USER]", action);
+	}
+	return sms_ini_section_check_unused(ini, sec, "At, Action", error);
+}
+
+static gint
+event_cmp(gconstpointer a, gconstpointer b)
+{
+	const SmsScnEvent *x = *(SmsScnEvent *const *)a, *y = *(SmsScnEvent *const *)b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->line - y->line;
+}
+
+static gboolean
+scn_throw(GError **error, SmsScenario *s, int line, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static gboolean
+scn_throw(GError **error, SmsScenario *s, int line, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(error, SMS_SCENARIO_ERROR, SMS_SCENARIO_ERROR_INVALID, "%s:%d: %s", s->path,
+	            line, msg);
+	return FALSE;
+}
+
+static gboolean
+has_workstation(SmsScenario *s, const char *name)
+{
+	for (guint i = 0; i < s->world->workstations->len; i++)
+		if (sms_str_equal_ci(((SmsWorkstationDef *)s->world->workstations->pdata[i])->name,
+		                     name))
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+cross_check(SmsScenario *s, GError **error)
+{
+	for (guint i = 0; i < s->packages->len; i++) {
+		SmsScnPackage *p = s->packages->pdata[i];
+		if (!sms_world_def_site(s->world, p->site))
+			return scn_throw(error, s, p->line, "package %s: unknown site '%s'", p->name,
+			                 p->site);
+		for (guint j = 0; j < i; j++)
+			if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[j])->name, p->name))
+				return scn_throw(error, s, p->line, "package %s defined twice", p->name);
+	}
+	for (guint i = 0; i < s->jobs->len; i++) {
+		SmsScnJob *j = s->jobs->pdata[i];
+		if (!sms_world_def_site(s->world, j->site))
+			return scn_throw(error, s, j->line, "job %s: unknown site '%s'", j->name, j->site);
+		for (guint k = 0; k < i; k++)
+			if (sms_str_equal_ci(((SmsScnJob *)s->jobs->pdata[k])->name, j->name))
+				return scn_throw(error, s, j->line, "job %s defined twice", j->name);
+		for (guint k = 0; k < j->keys->len; k++) {
+			if (sms_str_equal_ci(j->keys->pdata[k], "Package") &&
+			    !sms_scenario_package(s, j->values->pdata[k]))
+				return scn_throw(error, s, g_array_index(j->lines, int, k),
+				                 "Package: no [Package %s] in the scenario",
+				                 (char *)j->values->pdata[k]);
+		}
+	}
+	for (guint i = 0; i < s->locks->len; i++) {
+		SmsScnLock *l = s->locks->pdata[i];
+		if (!sms_world_def_server(s->world, l->server))
+			return scn_throw(error, s, l->line, "lock %s: unknown server '%s'", l->name,
+			                 l->server);
+		if (l->package && !sms_scenario_package(s, l->package))
+			return scn_throw(error, s, l->line, "lock %s: no [Package %s] in the scenario",
+			                 l->name, l->package);
+		if (l->workstation && !has_workstation(s, l->workstation))
+			return scn_throw(error, s, l->line, "lock %s: unknown workstation '%s'", l->name,
+			                 l->workstation);
+	}
+	for (guint i = 0; i < s->outcomes->len; i++) {
+		SmsScnOutcome *o = s->outcomes->pdata[i];
+		if (!sms_scenario_job(s, o->job))
+			return scn_throw(error, s, o->line, "outcome %s: no [Job %s] in the scenario",
+			                 o->name, o->job);
+		for (guint k = 0; k < o->workstations->len; k++) {
+			const char *w = o->workstations->pdata[k];
+			if (g_strcmp0(w, "*") != 0 && !has_workstation(s, w))
+				return scn_throw(error, s, o->line, "outcome %s: unknown workstation '%s'",
+				                 o->name, w);
+		}
+	}
+	for (guint i = 0; i < s->events->len; i++) {
+		SmsScnEvent *e = s->events->pdata[i];
+		switch (e->kind) {
+		case SMS_SCN_CANCEL_JOB:
+			if (!sms_scenario_job(s, e->arg1))
+				return scn_throw(error, s, e->line, "event %s: no [Job %s]", e->name, e->arg1);
+			break;
+		case SMS_SCN_PAUSE_DESPOOLER:
+		case SMS_SCN_CONTINUE_DESPOOLER:
+			if (!sms_world_def_site(s->world, e->arg1))
+				return scn_throw(error, s, e->line, "event %s: unknown site '%s'", e->name,
+				                 e->arg1);
+			break;
+		case SMS_SCN_IMPORT_REGISTRY:
+			if (!sms_world_def_server(s->world, e->arg1))
+				return scn_throw(error, s, e->line, "event %s: unknown server '%s'", e->name,
+				                 e->arg1);
+			break;
+		case SMS_SCN_LOGON:
+			if (!has_workstation(s, e->arg1))
+				return scn_throw(error, s, e->line, "event %s: unknown workstation '%s'",
+				                 e->name, e->arg1);
+			break;
+		}
+	}
+	return TRUE;
+}
+
+gboolean
+sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **out,
+                   GError **error)
+{
+	static const struct {
+		const char *kind;
+		gboolean (*parse)(SmsScenario *, SmsIni *, SmsIniSection *, const char *, GError **);
+	} kinds[] = {
+		{ "Package", parse_package }, { "Job", parse_job }, { "Lock", parse_lock },
+		{ "Outcome", parse_outcome }, { "Event", parse_event },
+	};
+	g_autoptr(SmsIni) ini = sms_ini_parse(path, data, len, error);
+	g_autoptr(SmsScenario) s = NULL;
+	SmsIniSection *head;
+
+	if (ini == NULL)
+		return FALSE;
+	s = g_new0(SmsScenario, 1);
+	s->path = g_strdup(path);
+	s->world = sms_world_def_new(path);
+	s->packages = g_ptr_array_new_with_free_func(pkg_free);
+	s->jobs = g_ptr_array_new_with_free_func(job_free);
+	s->locks = g_ptr_array_new_with_free_func(lock_free);
+	s->outcomes = g_ptr_array_new_with_free_func(outcome_free);
+	s->events = g_ptr_array_new_with_free_func(event_free);
+
+	head = sms_ini_find(ini, "Scenario");
+	if (head == NULL)
+		return sms_ini_throw(error, ini, 0, SMS_INI_ERROR_MISSING_SECTION,
+		                     "no [Scenario] section (expected Start=YYYY-MM-DD HH:MM)");
+	head->used = TRUE;
+	if (!get_time(ini, head, "Start", TRUE, FALSE, &s->start, error) ||
+	    !get_time(ini, head, "Until", FALSE, FALSE, &s->until, error) ||
+	    !sms_ini_section_check_unused(ini, head, "Start, Until", error))
+		return FALSE;
+	if (!sms_world_def_parse_sections(s->world, ini, error))
+		return FALSE;
+	for (guint i = 0; i < ini->sections->len; i++) {
+		SmsIniSection *sec = ini->sections->pdata[i];
+		if (sec->used)
+			continue;
+		for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+			const char *arg = section_arg(sec, kinds[k].kind);
+			if (arg == NULL)
+				continue;
+			sec->used = TRUE;
+			if (!kinds[k].parse(s, ini, sec, arg, error))
+				return FALSE;
+			break;
+		}
+		if (!sec->used)
+			return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_UNKNOWN_SECTION,
+			                     "unknown section [%s] (expected Scenario, Site, Domain, Server,"
+			                     " Workstations, MachineGroup, Package, Job, Lock, Outcome, "
+			                     "Event)", sec->name);
+	}
+	for (guint i = 1; i < ini->sections->len; i++) {
+		SmsIniSection *sec = ini->sections->pdata[i];
+		if (sms_str_equal_ci(sec->name, "Scenario"))
+			return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_DUPLICATE,
+			                     "second [Scenario] section");
+	}
+	if (!sms_world_def_validate(s->world, error))
+		return FALSE;
+	if (s->world->addresses->len > 0)
+		return sms_ini_throw(error, ini, 0, SMS_INI_ERROR_BAD_VALUE,
+		                     "[Address] sections belong in a site.ini, not in a scenario "
+		                     "(the simulator places every site root itself)");
+	for (guint i = 0; i < s->world->sites->len; i++) {
+		SmsSiteDef *site = s->world->sites->pdata[i];
+		if (site->parent && !sms_world_def_site(s->world, site->parent))
+			return sms_ini_throw(error, ini, site->line, SMS_INI_ERROR_BAD_VALUE,
+			                     "site %s: parent site '%s' is not in the scenario", site->code,
+			                     site->parent);
+		if (!sms_world_def_site_server(s->world, site->code))
+			return sms_ini_throw(error, ini, site->line, SMS_INI_ERROR_MISSING_SECTION,
+			                     "site %s has no [Server] with Roles=site", site->code);
+	}
+	if (s->until != SMS_TIME_NONE && s->until <= s->start)
+		return sms_ini_throw(error, ini, sms_ini_key_line(head, "Until"),
+		                     SMS_INI_ERROR_BAD_VALUE, "Until: must be later than Start");
+	if (!cross_check(s, error))
+		return FALSE;
+	g_ptr_array_sort(s->events, event_cmp);
+	*out = g_steal_pointer(&s);
+	return TRUE;
+}
+
+gboolean
+sms_scenario_load(const char *path, SmsScenario **out, GError **error)
+{
+	g_autofree char *data = NULL;
+	g_autofree char *abs = g_canonicalize_filename(path, NULL);
+	gsize len;
+	if (!sms_read_file(path, &data, &len, error))
+		return FALSE;
+	return sms_scenario_parse(abs, data, len, out, error);
+}
+
+SmsScnJob *
+sms_scenario_job(SmsScenario *s, const char *name)
+{
+	for (guint i = 0; i < s->jobs->len; i++)
+		if (sms_str_equal_ci(((SmsScnJob *)s->jobs->pdata[i])->name, name))
+			return s->jobs->pdata[i];
+	return NULL;
+}
+
+SmsScnPackage *
+sms_scenario_package(SmsScenario *s, const char *name)
+{
+	for (guint i = 0; i < s->packages->len; i++)
+		if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[i])->name, name))
+			return s->packages->pdata[i];
+	return NULL;
+}

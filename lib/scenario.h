@@ -1,0 +1,91 @@
+/* scenario.h -- scenario files (design.md §4, the contract of `jobsvc simulate`).
+ *
+ * A scenario is site definitions (the site.ini language of sitedef.h, many sites) plus
+ * [Scenario], [Package NAME], [Job NAME], [Lock NAME], [Outcome NAME] and [Event NAME].
+ * Everything is checked before anything runs; unknown sections and keys are errors
+ * naming file:line. Relative paths resolve against the scenario file's directory.
+ */
+#pragma once
+#include "common.h"
+#include "sitedef.h"
+#include "smstime.h"
+
+#define SMS_SCENARIO_ERROR (sms_scenario_error_quark())
+GQuark sms_scenario_error_quark(void);
+typedef enum {
+	SMS_SCENARIO_ERROR_INVALID,
+} SmsScenarioError;
+
+typedef struct {
+	char *name;            /* [Package NAME] */
+	char *site;
+	char *pdf;             /* absolute */
+	char *source;          /* absolute or NULL */
+	char *server_source;   /* absolute or NULL */
+	int line;
+} SmsScnPackage;
+
+typedef struct {
+	char *name;            /* [Job NAME] */
+	char *site;            /* originating site */
+	GPtrArray *keys;       /* char*, every key but Site (for sms_job_from_props) */
+	GPtrArray *values;     /* char* */
+	GArray *lines;         /* int */
+	int line;
+} SmsScnJob;
+
+typedef struct {
+	char *name;
+	char *server, *package, *file, *user, *workstation;
+	char *share;           /* optional share name instead of a package directory */
+	SmsTime from, until;   /* until = SMS_TIME_NEVER for "never" */
+	int line;
+} SmsScnLock;
+
+typedef struct {
+	char *name;
+	char *job;             /* scenario job name */
+	GPtrArray *workstations; /* char*, or a single "*" */
+	int duration;          /* minutes */
+	int exit_code;
+	char *status_mif;      /* absolute or NULL */
+	int line;
+} SmsScnOutcome;
+
+typedef enum {
+	SMS_SCN_CANCEL_JOB,
+	SMS_SCN_PAUSE_DESPOOLER,
+	SMS_SCN_CONTINUE_DESPOOLER,
+	SMS_SCN_IMPORT_REGISTRY,
+	SMS_SCN_LOGON,
+} SmsScnActionKind;
+
+typedef struct {
+	char *name;
+	SmsTime at;
+	SmsScnActionKind kind;
+	char *arg1;            /* job name / site code / server / workstation */
+	char *arg2;            /* registry file (absolute) / user */
+	int line;
+} SmsScnEvent;
+
+typedef struct {
+	char *path;
+	SmsWorldDef *world;
+	SmsTime start;
+	SmsTime until;         /* SMS_TIME_NONE if not given */
+	GPtrArray *packages;   /* SmsScnPackage* */
+	GPtrArray *jobs;       /* SmsScnJob* */
+	GPtrArray *locks;      /* SmsScnLock* */
+	GPtrArray *outcomes;   /* SmsScnOutcome* */
+	GPtrArray *events;     /* SmsScnEvent*, sorted by time then file order */
+} SmsScenario;
+
+gboolean sms_scenario_load(const char *path, SmsScenario **out, GError **error);
+gboolean sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **out,
+                            GError **error);
+void sms_scenario_free(SmsScenario *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsScenario, sms_scenario_free)
+
+SmsScnJob *sms_scenario_job(SmsScenario *s, const char *name);
+SmsScnPackage *sms_scenario_package(SmsScenario *s, const char *name);
