@@ -115,6 +115,8 @@ sms_ini_parse(const char *path, const char *data, gsize len, GError **error)
 		line = g_strndup(data + pos, eol - pos);
 		pos = eol + 1;
 		s = g_strstrip(line);
+		if (*s == '\x1a')      /* Ctrl-Z: DOS end of file */
+			break;
 		if (*s == '\0' || *s == ';' || *s == '#')
 			continue;
 		if (*s == '[') {
