@@ -120,6 +120,7 @@ enum {
 	SMS_CMD_USER_INPUT = 1 << 0,     /* user input required */
 	SMS_CMD_AUTOMATED = 1 << 1,      /* can run in the background (PCMSVC32) */
 	SMS_CMD_SYSTEM_EXIT = 1 << 2,    /* synchronous system exit required */
+	SMS_CMD_BACKGROUND = 1 << 3,     /* System (Background) Task: only PCMSVC32 runs it */
 };
 
 typedef struct {

@@ -1,0 +1,901 @@
+/* job.c -- jobs and packages in the site database (see job.h). */
+#include "job.h"
+#include "db.h"
+#include "pdf.h"
+#include "query.h"
+
+#include <stdarg.h>
+
+G_DEFINE_QUARK(sms-job-error-quark, sms_job_error)
+
+const char *
+sms_status_name(SmsStatus s)
+{
+	switch (s) {
+	case SMS_STATUS_NONE: return "None";
+	case SMS_STATUS_PENDING: return "Pending";
+	case SMS_STATUS_ACTIVE: return "Active";
+	case SMS_STATUS_CANCELLED: return "Cancelled";
+	case SMS_STATUS_COMPLETE: return "Complete";
+	case SMS_STATUS_FAILED: return "Failed";
+	case SMS_STATUS_RETRYING: return "Retrying";
+	}
+	return "Unknown";
+}
+
+const char *
+sms_job_type_name(SmsJobType t)
+{
+	switch (t) {
+	case SMS_JOB_RUN_COMMAND: return "Run Command On Workstation";
+	case SMS_JOB_SHARE_PACKAGE: return "Share Package On Server";
+	case SMS_JOB_REMOVE_PACKAGE: return "Remove Package From Server";
+	case SMS_JOB_SYSTEM: return "System";
+	}
+	return "Unknown";
+}
+
+const char *
+sms_priority_name(SmsPriority p)
+{
+	return p == SMS_PRIORITY_HIGH ? "High" : p == SMS_PRIORITY_LOW ? "Low" : "Medium";
+}
+
+const char *
+sms_repeat_name(SmsRepeat r)
+{
+	switch (r) {
+	case SMS_REPEAT_DAILY: return "Daily";
+	case SMS_REPEAT_WEEKLY: return "Weekly";
+	case SMS_REPEAT_BIWEEKLY: return "Every Other Week";
+	case SMS_REPEAT_MONTHLY: return "Monthly";
+	default: return "Never";
+	}
+}
+
+void
+sms_job_free(SmsJob *j)
+{
+	if (j == NULL)
+		return;
+	g_free(j->id); g_free(j->name); g_free(j->comment); g_free(j->site); g_free(j->package);
+	g_free(j->target); g_free(j->limit_site); g_free(j->dist_servers); g_free(j->command);
+	g_free(j->origin_job);
+	g_free(j);
+}
+
+static void
+command_free(gpointer p)
+{
+	SmsPackageCommand *c = p;
+	g_free(c->name);
+	g_free(c->command_line);
+	g_free(c);
+}
+
+void
+sms_package_free(SmsPackage *p)
+{
+	if (p == NULL)
+		return;
+	g_free(p->id); g_free(p->name); g_free(p->version); g_free(p->comment); g_free(p->site);
+	g_free(p->pdf_path); g_free(p->source); g_free(p->server_source); g_free(p->share_name);
+	g_free(p->share_access);
+	if (p->commands)
+		g_ptr_array_unref(p->commands);
+	g_free(p);
+}
+
+/* ---- property parsing ---------------------------------------------------------- */
+
+typedef struct {
+	const char *where;
+	GArray *lines;
+	guint idx;
+	GError **error;
+} Ctx;
+
+static gboolean
+bad(Ctx *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+bad(Ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (c->lines && c->idx < c->lines->len) {
+		/* "file.ini:42" -> "file.ini:<line of the key>" */
+		g_autofree char *base = g_strdup(c->where);
+		char *colon = strrchr(base, ':');
+		if (colon && g_ascii_isdigit(colon[1]))
+			*colon = '\0';
+		g_set_error(c->error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID, "%s:%d: %s", base,
+		            g_array_index(c->lines, int, c->idx), msg);
+	} else {
+		g_set_error(c->error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID, "%s: %s", c->where, msg);
+	}
+	return FALSE;
+}
+
+static gboolean
+parse_time_prop(Ctx *c, const char *key, const char *v, SmsTime *out)
+{
+	g_autoptr(GError) local = NULL;
+	if (!sms_time_parse(v, out, &local))
+		return bad(c, "%s: %s", key, local->message);
+	return TRUE;
+}
+
+static gboolean
+parse_yes_no(Ctx *c, const char *key, const char *v, gboolean *out)
+{
+	g_autoptr(GError) local = NULL;
+	if (!sms_parse_bool(v, out, &local))
+		return bad(c, "%s: expected yes or no, got '%s'", key, v);
+	return TRUE;
+}
+
+static gboolean
+eq(const char *a, const char *b)
+{
+	return sms_str_equal_ci(a, b);
+}
+
+static char *
+after_prefix(const char *v, const char *prefix)
+{
+	gsize n = strlen(prefix);
+	if (g_ascii_strncasecmp(v, prefix, n) != 0)
+		return NULL;
+	return g_strstrip(g_strdup(v + n));
+}
+
+gboolean
+sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *lines,
+                   const char *where, SmsJob **out, GError **error)
+{
+	g_autoptr(SmsJob) j = g_new0(SmsJob, 1);
+	g_autoptr(SmsPackage) pkg = NULL;
+	Ctx c = { where, lines, G_MAXUINT, error };
+	gboolean have_type = FALSE, have_start = FALSE, have_offer = FALSE;
+	gboolean have_send = FALSE, have_dist = FALSE, have_remove = FALSE, have_target = FALSE;
+	gboolean have_command = FALSE, have_run = FALSE, have_subsites = FALSE;
+
+	j->site = g_strdup(site->code);
+	j->priority = SMS_PRIORITY_MEDIUM;
+	j->repeat = SMS_REPEAT_NEVER;
+	j->send_mode = SMS_SEND_IF_NOT_SENT;
+	j->offer_after = j->mandatory_after = j->expires_after = SMS_TIME_NONE;
+	j->remove_tasks = SMS_REMOVE_ALL;
+	j->status = SMS_STATUS_PENDING;
+	j->activated = j->finished = j->cancel_requested = SMS_TIME_NONE;
+
+	for (guint i = 0; i < keys->len; i++) {
+		const char *k = keys->pdata[i];
+		g_autofree char *v = g_strstrip(g_strdup(values->pdata[i]));
+		c.idx = i;
+		if (eq(k, "Type")) {
+			if (eq(v, "Run Command On Workstation"))
+				j->type = SMS_JOB_RUN_COMMAND;
+			else if (eq(v, "Share Package On Server"))
+				j->type = SMS_JOB_SHARE_PACKAGE;
+			else if (eq(v, "Remove Package From Server"))
+				j->type = SMS_JOB_REMOVE_PACKAGE;
+			else
+				return bad(&c, "Type: expected Run Command On Workstation, Share Package On "
+				           "Server or Remove Package From Server, got '%s'", v);
+			have_type = TRUE;
+		} else if (eq(k, "Package")) {
+			g_autofree char *id = NULL;
+			g_autoptr(GError) local = NULL;
+			if (!sms_package_resolve(site, v, &id, &local))
+				return bad(&c, "Package: %s", local->message);
+			g_free(j->package);
+			j->package = g_steal_pointer(&id);
+		} else if (eq(k, "Command")) {
+			g_free(j->command);
+			j->command = *v ? g_strdup(v) : NULL;
+			have_command = TRUE;
+		} else if (eq(k, "RunCommand")) {
+			if (!parse_yes_no(&c, k, v, &j->run_command))
+				return FALSE;
+			have_run = TRUE;
+		} else if (eq(k, "Target")) {
+			char *rest;
+			g_free(j->target);
+			if ((rest = after_prefix(v, "Machine Path:"))) {
+				g_auto(GStrv) parts = g_strsplit(rest, "|", -1);
+				j->target_kind = SMS_TARGET_MACHINE_PATH;
+				j->target = rest;
+				if (g_strv_length(parts) != 3)
+					return bad(&c, "Target: a machine path is SITE|DOMAIN|COMPUTER (with * "
+					           "wildcards), got '%s'", rest);
+			} else if ((rest = after_prefix(v, "Machine Group:"))) {
+				j->target_kind = SMS_TARGET_MACHINE_GROUP;
+				j->target = rest;
+			} else if ((rest = after_prefix(v, "Query:"))) {
+				g_autoptr(GError) local = NULL;
+				g_autoptr(SmsQuery) q = sms_query_parse(rest, &local);
+				j->target_kind = SMS_TARGET_QUERY;
+				j->target = rest;
+				if (q == NULL)
+					return bad(&c, "Target: %s", local->message);
+			} else {
+				return bad(&c, "Target: expected 'Machine Path: SITE|DOMAIN|COMPUTER', "
+				           "'Machine Group: NAME' or 'Query: EXPRESSION', got '%s'", v);
+			}
+			if (*j->target == '\0')
+				return bad(&c, "Target: empty %s", v);
+			have_target = TRUE;
+		} else if (eq(k, "LimitToSite")) {
+			g_free(j->limit_site);
+			j->limit_site = *v ? sms_strup(v) : NULL;
+			j->limit_kind = *v ? SMS_LIMIT_SITE : SMS_LIMIT_NONE;
+		} else if (eq(k, "IncludeSubsites")) {
+			if (!parse_yes_no(&c, k, v, &j->include_subsites))
+				return FALSE;
+			have_subsites = TRUE;
+		} else if (eq(k, "StartAfter")) {
+			if (!parse_time_prop(&c, k, v, &j->start_after))
+				return FALSE;
+			have_start = TRUE;
+		} else if (eq(k, "OfferAfter")) {
+			if (!parse_time_prop(&c, k, v, &j->offer_after))
+				return FALSE;
+			have_offer = TRUE;
+		} else if (eq(k, "MandatoryAfter")) {
+			if (*v && !parse_time_prop(&c, k, v, &j->mandatory_after))
+				return FALSE;
+		} else if (eq(k, "ExpiresAfter")) {
+			if (*v && !eq(v, "never") && !parse_time_prop(&c, k, v, &j->expires_after))
+				return FALSE;
+		} else if (eq(k, "Priority")) {
+			if (eq(v, "High")) j->priority = SMS_PRIORITY_HIGH;
+			else if (eq(v, "Medium")) j->priority = SMS_PRIORITY_MEDIUM;
+			else if (eq(v, "Low")) j->priority = SMS_PRIORITY_LOW;
+			else return bad(&c, "Priority: expected High, Medium or Low, got '%s'", v);
+		} else if (eq(k, "Repeat")) {
+			if (eq(v, "Never")) j->repeat = SMS_REPEAT_NEVER;
+			else if (eq(v, "Daily")) j->repeat = SMS_REPEAT_DAILY;
+			else if (eq(v, "Weekly")) j->repeat = SMS_REPEAT_WEEKLY;
+			else if (eq(v, "Every Other Week") || eq(v, "Biweekly")) j->repeat = SMS_REPEAT_BIWEEKLY;
+			else if (eq(v, "Monthly")) j->repeat = SMS_REPEAT_MONTHLY;
+			else return bad(&c, "Repeat: expected Never, Daily, Weekly, Every Other Week or "
+			                "Monthly, got '%s'", v);
+		} else if (eq(k, "Send")) {
+			if (eq(v, "Only if not previously sent")) j->send_mode = SMS_SEND_IF_NOT_SENT;
+			else if (eq(v, "Even if previously sent")) j->send_mode = SMS_SEND_ALWAYS;
+			else return bad(&c, "Send: expected 'Only if not previously sent' or 'Even if "
+			                "previously sent', got '%s'", v);
+			have_send = TRUE;
+		} else if (eq(k, "Distribute")) {
+			char *rest;
+			g_free(j->dist_servers);
+			j->dist_servers = NULL;
+			if (eq(v, "Default Servers")) {
+				j->dist_mode = 0;
+			} else if (eq(v, "Refresh Existing")) {
+				j->dist_mode = SMS_DIST_EXISTING;
+			} else if ((rest = after_prefix(v, "Servers:"))) {
+				j->dist_mode = SMS_DIST_SPECIFIED;
+				j->dist_servers = sms_strup(rest);
+				g_free(rest);
+			} else {
+				return bad(&c, "Distribute: expected 'Default Servers', 'Refresh Existing' or "
+				           "'Servers: A, B', got '%s'", v);
+			}
+			have_dist = TRUE;
+		} else if (eq(k, "RemoveFrom")) {
+			char *rest;
+			if (eq(v, "All Servers")) {
+				j->remove_tasks = SMS_REMOVE_ALL;
+			} else if ((rest = after_prefix(v, "Servers:"))) {
+				j->remove_tasks = SMS_REMOVE_SELECTED;
+				g_free(j->dist_servers);
+				j->dist_servers = sms_strup(rest);
+				g_free(rest);
+			} else {
+				return bad(&c, "RemoveFrom: expected 'All Servers' or 'Servers: A, B', got "
+				           "'%s'", v);
+			}
+			have_remove = TRUE;
+		} else if (eq(k, "Comment")) {
+			g_free(j->comment);
+			j->comment = g_strdup(v);
+		} else if (eq(k, "ForceOverSlowLink")) {
+			if (!parse_yes_no(&c, k, v, &j->force_slow_link))
+				return FALSE;
+		} else if (eq(k, "Name")) {
+			g_free(j->name);
+			j->name = g_strdup(v);
+		} else {
+			return bad(&c, "unknown job property '%s' (expected Type, Package, Command, Target,"
+			           " LimitToSite, IncludeSubsites, StartAfter, OfferAfter, MandatoryAfter, "
+			           "ExpiresAfter, Priority, Repeat, Send, Distribute, RemoveFrom, Comment, "
+			           "ForceOverSlowLink, RunCommand)", k);
+		}
+	}
+	c.idx = G_MAXUINT;
+	if (!have_type)
+		return bad(&c, "missing Type (Run Command On Workstation, Share Package On Server or "
+		           "Remove Package From Server)");
+	if (j->package == NULL)
+		return bad(&c, "missing Package");
+	if (!have_start)
+		j->start_after = sms_site_now(site);
+	if (!sms_package_load(site, j->package, &pkg, error))
+		return FALSE;
+	switch (j->type) {
+	case SMS_JOB_RUN_COMMAND:
+		if (pkg->commands->len == 0 || pkg->source == NULL)
+			return bad(&c, "package %s has no workstation properties (command lines and a "
+			           "Workstations source): a Run Command job needs them", pkg->id);
+		if (!have_target)
+			return bad(&c, "a Run Command job needs a Target");
+		if (have_remove)
+			return bad(&c, "RemoveFrom belongs to Remove Package jobs");
+		if (!have_run)
+			j->run_command = j->command != NULL;
+		if (j->run_command) {
+			if (j->command == NULL)
+				return bad(&c, "missing Command (one of the package's command lines)");
+			if (sms_package_command(pkg, j->command) == NULL) {
+				GString *names = g_string_new(NULL);
+				for (guint i = 0; i < pkg->commands->len; i++)
+					g_string_append_printf(names, "%s%s", i ? ", " : "",
+					                       ((SmsPackageCommand *)pkg->commands->pdata[i])->name);
+				bad(&c, "Command: package %s has no command line '%s' (it has: %s)", pkg->id,
+				    j->command, names->str);
+				g_string_free(names, TRUE);
+				return FALSE;
+			}
+			if (!have_offer)
+				j->offer_after = j->start_after;
+			if (j->mandatory_after != SMS_TIME_NONE && j->mandatory_after < j->offer_after)
+				return bad(&c, "MandatoryAfter is earlier than OfferAfter");
+			if (j->expires_after != SMS_TIME_NONE && j->expires_after <= j->offer_after)
+				return bad(&c, "ExpiresAfter must be later than OfferAfter");
+		} else if (have_command && j->command) {
+			return bad(&c, "Command given with RunCommand=no");
+		}
+		break;
+	case SMS_JOB_SHARE_PACKAGE:
+		if (pkg->share_name == NULL || (pkg->server_source == NULL && pkg->source == NULL))
+			return bad(&c, "package %s has no sharing properties ([Setup Package for Sharing] "
+			           "and a source): a Share Package job needs them", pkg->id);
+		if (have_target || have_command || have_offer || have_remove ||
+		    j->mandatory_after != SMS_TIME_NONE)
+			return bad(&c, "a Share Package job has no Target, Command, Offer/Mandatory times "
+			           "or RemoveFrom");
+		break;
+	case SMS_JOB_REMOVE_PACKAGE:
+		if (have_target || have_command || have_offer || have_send || have_dist)
+			return bad(&c, "a Remove Package job has only Package, RemoveFrom, StartAfter, "
+			           "Priority and limits");
+		break;
+	default:
+		break;
+	}
+	if (have_subsites && j->limit_kind == SMS_LIMIT_NONE && j->include_subsites)
+		return bad(&c, "IncludeSubsites needs LimitToSite");
+	if (j->limit_site) {
+		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM sites WHERE code = ?", error);
+		gboolean row;
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, j->limit_site);
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		sqlite3_reset(st);
+		if (!row)
+			return bad(&c, "LimitToSite: site %s is not known to site %s", j->limit_site,
+			           site->code);
+	}
+	if (j->target_kind == SMS_TARGET_MACHINE_GROUP) {
+		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM machine_groups WHERE name = ?",
+		                               error);
+		gboolean row;
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, j->target);
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		sqlite3_reset(st);
+		if (!row)
+			return bad(&c, "Target: no machine group '%s'", j->target);
+	}
+	if (j->dist_servers) {
+		g_auto(GStrv) names = g_strsplit(j->dist_servers, ",", -1);
+		for (char **p = names; *p; p++) {
+			sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM servers WHERE name = ?",
+			                               error);
+			gboolean row;
+			g_strstrip(*p);
+			if (st == NULL)
+				return FALSE;
+			sms_db_bind_text(st, 1, *p);
+			if (!sms_db_step(site->db, st, &row, error))
+				return FALSE;
+			sqlite3_reset(st);
+			/* servers of other sites are unknown here: only check the own site's */
+			(void)row;
+		}
+	}
+	*out = g_steal_pointer(&j);
+	return TRUE;
+}
+
+/* ---- storage ------------------------------------------------------------------- */
+
+#define JOB_COLS "id, name, type, comment, site, package, start_after, priority, repeat, " \
+	"target_kind, target, limit_kind, limit_site, include_subsites, send_mode, dist_mode, " \
+	"dist_servers, run_command, command, offer_after, mandatory_after, force_slow_link, " \
+	"expires_after, remove_tasks, status, sending_status, working_status, cancel_status, " \
+	"created, activated, finished, cancel_requested, origin_job, instance"
+
+gboolean
+sms_job_insert(SmsSite *site, SmsJob *j, GError **error)
+{
+	g_autofree char *id = NULL;
+	sqlite3_stmt *st;
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+
+	if (!sms_txn_begin(&txn, error))
+		return FALSE;
+	if (j->id == NULL) {
+		if (!sms_site_next_id(site, "job", &id, error))
+			return FALSE;
+	} else {
+		id = g_strdup(j->id);
+	}
+	if (j->created == 0 || j->created == SMS_TIME_NONE)
+		j->created = sms_site_now(site);
+	st = sms_db_stmt(site->db, "INSERT INTO jobs(" JOB_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+	                 "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id);
+	sms_db_bind_text(st, 2, j->name);
+	sqlite3_bind_int(st, 3, j->type);
+	sms_db_bind_text(st, 4, j->comment);
+	sms_db_bind_text(st, 5, j->site);
+	sms_db_bind_text(st, 6, j->package);
+	sqlite3_bind_int64(st, 7, j->start_after);
+	sqlite3_bind_int(st, 8, j->priority);
+	sqlite3_bind_int(st, 9, j->repeat);
+	sqlite3_bind_int(st, 10, j->target_kind);
+	sms_db_bind_text(st, 11, j->target);
+	sqlite3_bind_int(st, 12, j->limit_kind);
+	sms_db_bind_text(st, 13, j->limit_site);
+	sqlite3_bind_int(st, 14, j->include_subsites);
+	sqlite3_bind_int(st, 15, j->send_mode);
+	sqlite3_bind_int(st, 16, (int)j->dist_mode);
+	sms_db_bind_text(st, 17, j->dist_servers);
+	sqlite3_bind_int(st, 18, j->run_command);
+	sms_db_bind_text(st, 19, j->command);
+	sms_db_bind_time(st, 20, j->offer_after);
+	sms_db_bind_time(st, 21, j->mandatory_after);
+	sqlite3_bind_int(st, 22, j->force_slow_link);
+	sms_db_bind_time(st, 23, j->expires_after);
+	sqlite3_bind_int(st, 24, j->remove_tasks);
+	sqlite3_bind_int(st, 25, j->status);
+	sqlite3_bind_int(st, 26, j->sending_status);
+	sqlite3_bind_int(st, 27, j->working_status);
+	sqlite3_bind_int(st, 28, j->cancel_status);
+	sms_db_bind_time(st, 29, j->created);
+	sms_db_bind_time(st, 30, j->activated);
+	sms_db_bind_time(st, 31, j->finished);
+	sms_db_bind_time(st, 32, j->cancel_requested);
+	sms_db_bind_text(st, 33, j->origin_job);
+	sqlite3_bind_int(st, 34, j->instance);
+	if (!sms_db_step_done(site->db, st, error))
+		return FALSE;
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	g_free(j->id);
+	j->id = g_steal_pointer(&id);
+	return TRUE;
+}
+
+static SmsJob *
+job_from_row(sqlite3_stmt *st)
+{
+	SmsJob *j = g_new0(SmsJob, 1);
+	j->id = sms_db_col_text(st, 0);
+	j->name = sms_db_col_text(st, 1);
+	j->type = sqlite3_column_int(st, 2);
+	j->comment = sms_db_col_text(st, 3);
+	j->site = sms_db_col_text(st, 4);
+	j->package = sms_db_col_text(st, 5);
+	j->start_after = sqlite3_column_int64(st, 6);
+	j->priority = sqlite3_column_int(st, 7);
+	j->repeat = sqlite3_column_int(st, 8);
+	j->target_kind = sqlite3_column_int(st, 9);
+	j->target = sms_db_col_text(st, 10);
+	j->limit_kind = sqlite3_column_int(st, 11);
+	j->limit_site = sms_db_col_text(st, 12);
+	j->include_subsites = sqlite3_column_int(st, 13);
+	j->send_mode = sqlite3_column_int(st, 14);
+	j->dist_mode = (guint)sqlite3_column_int(st, 15);
+	j->dist_servers = sms_db_col_text(st, 16);
+	j->run_command = sqlite3_column_int(st, 17);
+	j->command = sms_db_col_text(st, 18);
+	j->offer_after = sms_db_col_time(st, 19);
+	j->mandatory_after = sms_db_col_time(st, 20);
+	j->force_slow_link = sqlite3_column_int(st, 21);
+	j->expires_after = sms_db_col_time(st, 22);
+	j->remove_tasks = sqlite3_column_int(st, 23);
+	j->status = sqlite3_column_int(st, 24);
+	j->sending_status = sqlite3_column_int(st, 25);
+	j->working_status = sqlite3_column_int(st, 26);
+	j->cancel_status = sqlite3_column_int(st, 27);
+	j->created = sms_db_col_time(st, 28);
+	j->activated = sms_db_col_time(st, 29);
+	j->finished = sms_db_col_time(st, 30);
+	j->cancel_requested = sms_db_col_time(st, 31);
+	j->origin_job = sms_db_col_text(st, 32);
+	j->instance = sqlite3_column_int(st, 33);
+	return j;
+}
+
+gboolean
+sms_job_load(SmsSite *site, const char *id, SmsJob **out, GError **error)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT " JOB_COLS " FROM jobs WHERE id = ?",
+	                               error);
+	gboolean row;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	if (!row) {
+		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND, "no job %s at site %s", id,
+		            site->code);
+		return FALSE;
+	}
+	*out = job_from_row(st);
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+sms_job_save_status(SmsSite *site, const SmsJob *j, GError **error)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "UPDATE jobs SET status = ?, sending_status = ?, "
+	                               "working_status = ?, cancel_status = ?, activated = ?, "
+	                               "finished = ?, cancel_requested = ? WHERE id = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int(st, 1, j->status);
+	sqlite3_bind_int(st, 2, j->sending_status);
+	sqlite3_bind_int(st, 3, j->working_status);
+	sqlite3_bind_int(st, 4, j->cancel_status);
+	sms_db_bind_time(st, 5, j->activated);
+	sms_db_bind_time(st, 6, j->finished);
+	sms_db_bind_time(st, 7, j->cancel_requested);
+	sms_db_bind_text(st, 8, j->id);
+	return sms_db_step_done(site->db, st, error);
+}
+
+gboolean
+sms_job_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **error)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id FROM jobs WHERE id = ?1 COLLATE NOCASE "
+	                               "OR name = ?1 COLLATE NOCASE ORDER BY id LIMIT 1", error);
+	gboolean row;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id_or_name);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	if (!row) {
+		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND, "no job '%s' at site %s",
+		            id_or_name, site->code);
+		return FALSE;
+	}
+	*out_id = sms_db_col_text(st, 0);
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+sms_job_cancel(SmsSite *site, const char *id, SmsTime now, GError **error)
+{
+	g_autoptr(SmsJob) j = NULL;
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	if (!sms_txn_begin(&txn, error) || !sms_job_load(site, id, &j, error))
+		return FALSE;
+	switch (j->status) {
+	case SMS_STATUS_PENDING:
+		j->status = SMS_STATUS_CANCELLED;
+		j->cancel_status = SMS_STATUS_COMPLETE;
+		j->cancel_requested = now;
+		j->finished = now;
+		break;
+	case SMS_STATUS_ACTIVE:
+	case SMS_STATUS_RETRYING:
+		if (j->cancel_requested != SMS_TIME_NONE)
+			return sms_txn_commit(&txn, error);   /* already being cancelled */
+		j->cancel_requested = now;
+		j->cancel_status = SMS_STATUS_PENDING;
+		break;
+	default:
+		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_STATE,
+		            "job %s is %s: only Pending, Active or Retrying jobs can be cancelled", id,
+		            sms_status_name(j->status));
+		return FALSE;
+	}
+	if (!sms_job_save_status(site, j, error))
+		return FALSE;
+	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc", .event = "job.cancel",
+	                                 .job = id }, error,
+	              j->status == SMS_STATUS_CANCELLED ? "Job %s cancelled before it started"
+	                                                : "Cancel of job %s requested", id))
+		return FALSE;
+	if (j->status == SMS_STATUS_CANCELLED &&
+	    !sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc", .event = "job.status",
+	                                 .job = id, .detail = "Cancelled" }, error,
+	              "Job %s status: Cancelled", id))
+		return FALSE;
+	return sms_txn_commit(&txn, error);
+}
+
+gboolean
+sms_job_delete(SmsSite *site, const char *id, GError **error)
+{
+	g_autoptr(SmsJob) j = NULL;
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	static const char *const tables[] = { "job_targets", "job_site_detail",
+		"job_server_detail", "job_machine_detail" };
+	if (!sms_txn_begin(&txn, error) || !sms_job_load(site, id, &j, error))
+		return FALSE;
+	if (j->status == SMS_STATUS_ACTIVE || j->status == SMS_STATUS_RETRYING) {
+		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_STATE,
+		            "job %s is %s: cancel it first and wait until it is Cancelled (KB Q168130: "
+		            "deleting active jobs leaves stale instructions)", id,
+		            sms_status_name(j->status));
+		return FALSE;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(tables); i++) {
+		g_autofree char *sql = g_strdup_printf("DELETE FROM %s WHERE job = ?", tables[i]);
+		sqlite3_stmt *st = sms_db_stmt(site->db, sql, error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, id);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+	}
+	{
+		sqlite3_stmt *st = sms_db_stmt(site->db, "DELETE FROM jobs WHERE id = ?", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, id);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+	}
+	return sms_txn_commit(&txn, error);
+}
+
+/* ---- packages ------------------------------------------------------------------ */
+
+gboolean
+sms_package_load(SmsSite *site, const char *id, SmsPackage **out, GError **error)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id, name, version, comment, site, "
+	                               "pdf_path, source, server_source, share_name, share_access "
+	                               "FROM packages WHERE id = ?", error);
+	g_autoptr(SmsPackage) p = NULL;
+	gboolean row;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	if (!row) {
+		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND, "no package %s at site %s",
+		            id, site->code);
+		return FALSE;
+	}
+	p = g_new0(SmsPackage, 1);
+	p->id = sms_db_col_text(st, 0);
+	p->name = sms_db_col_text(st, 1);
+	p->version = sms_db_col_text(st, 2);
+	p->comment = sms_db_col_text(st, 3);
+	p->site = sms_db_col_text(st, 4);
+	p->pdf_path = sms_db_col_text(st, 5);
+	p->source = sms_db_col_text(st, 6);
+	p->server_source = sms_db_col_text(st, 7);
+	p->share_name = sms_db_col_text(st, 8);
+	p->share_access = sms_db_col_text(st, 9);
+	sqlite3_reset(st);
+	p->commands = g_ptr_array_new_with_free_func(command_free);
+	st = sms_db_stmt(site->db, "SELECT name, command_line, platforms, flags FROM "
+	                 "package_commands WHERE package = ? ORDER BY ord", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id);
+	for (;;) {
+		SmsPackageCommand *c;
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		c = g_new0(SmsPackageCommand, 1);
+		c->name = sms_db_col_text(st, 0);
+		c->command_line = sms_db_col_text(st, 1);
+		c->platforms = (guint32)sqlite3_column_int64(st, 2);
+		c->flags = (guint)sqlite3_column_int(st, 3);
+		g_ptr_array_add(p->commands, c);
+	}
+	*out = g_steal_pointer(&p);
+	return TRUE;
+}
+
+gboolean
+sms_package_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **error)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id FROM packages WHERE id = ?1 COLLATE "
+	                               "NOCASE OR name = ?1 COLLATE NOCASE ORDER BY id LIMIT 1",
+	                               error);
+	gboolean row;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id_or_name);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	if (!row) {
+		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND,
+		            "no package '%s' at site %s", id_or_name, site->code);
+		return FALSE;
+	}
+	*out_id = sms_db_col_text(st, 0);
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+SmsPackageCommand *
+sms_package_command(SmsPackage *pkg, const char *name)
+{
+	for (guint i = 0; i < pkg->commands->len; i++) {
+		SmsPackageCommand *c = pkg->commands->pdata[i];
+		if (sms_str_equal_ci(c->name, name))
+			return c;
+	}
+	/* SMS names command lines by CommandName; scenarios often use the variation */
+	return NULL;
+}
+
+gboolean
+sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
+{
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	g_autofree char *id = NULL;
+	sqlite3_stmt *st;
+	if (!sms_txn_begin(&txn, error))
+		return FALSE;
+	if (p->id == NULL) {
+		if (!sms_site_next_id(site, "package", &id, error))
+			return FALSE;
+	} else {
+		id = g_strdup(p->id);
+	}
+	st = sms_db_stmt(site->db, "INSERT INTO packages(id, name, version, comment, site, pdf_path,"
+	                 " pdf_text, source, server_source, share_name, share_access, created) "
+	                 "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, id);
+	sms_db_bind_text(st, 2, p->name);
+	sms_db_bind_text(st, 3, p->version);
+	sms_db_bind_text(st, 4, p->comment);
+	sms_db_bind_text(st, 5, p->site ? p->site : site->code);
+	sms_db_bind_text(st, 6, p->pdf_path);
+	sms_db_bind_text(st, 7, p->source);
+	sms_db_bind_text(st, 8, p->server_source);
+	sms_db_bind_text(st, 9, p->share_name);
+	sms_db_bind_text(st, 10, p->share_access);
+	sqlite3_bind_int64(st, 11, sms_site_now(site));
+	if (!sms_db_step_done(site->db, st, error))
+		return FALSE;
+	for (guint i = 0; p->commands && i < p->commands->len; i++) {
+		SmsPackageCommand *c = p->commands->pdata[i];
+		st = sms_db_stmt(site->db, "INSERT INTO package_commands(package, name, command_line, "
+		                 "platforms, flags, ord) VALUES (?, ?, ?, ?, ?, ?)", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, id);
+		sms_db_bind_text(st, 2, c->name);
+		sms_db_bind_text(st, 3, c->command_line);
+		sqlite3_bind_int64(st, 4, c->platforms);
+		sqlite3_bind_int(st, 5, (int)c->flags);
+		sqlite3_bind_int(st, 6, (int)i);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+	}
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	g_free(p->id);
+	p->id = g_steal_pointer(&id);
+	return TRUE;
+}
+
+static char *
+access_string(guint bits)
+{
+	GString *s = g_string_new(NULL);
+	if (bits & SMS_ACCESS_USER_READ) g_string_append(s, "UserRead, ");
+	if (bits & SMS_ACCESS_USER_WRITE) g_string_append(s, "UserWrite, ");
+	if (bits & SMS_ACCESS_GUEST_READ) g_string_append(s, "GuestRead, ");
+	if (bits & SMS_ACCESS_GUEST_WRITE) g_string_append(s, "GuestWrite, ");
+	if (s->len >= 2)
+		g_string_truncate(s, s->len - 2);
+	return g_string_free(s, FALSE);
+}
+
+gboolean
+sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
+                   const char *server_source, const char *name, char **out_id, GError **error)
+{
+	g_autoptr(SmsPdf) pdf = NULL;
+	g_autoptr(SmsPackage) p = g_new0(SmsPackage, 1);
+	g_autofree char *pdf_abs = g_canonicalize_filename(pdf_path, NULL);
+	g_autofree char *pdf_dir = g_path_get_dirname(pdf_abs);
+	g_autofree char *src = NULL;
+	g_autofree char *ssrc = NULL;
+
+	if (!sms_pdf_load(pdf_path, &pdf, error))
+		return FALSE;
+	/* ImportDirectory / SetupDirectory of the PDF are relative to it (SDK sample). */
+	if (source)
+		src = g_canonicalize_filename(source, NULL);
+	else if (pdf->import_directory)
+		src = g_canonicalize_filename(pdf->import_directory, pdf_dir);
+	if (server_source)
+		ssrc = g_canonicalize_filename(server_source, NULL);
+	else if (pdf->setup_directory)
+		ssrc = g_canonicalize_filename(pdf->setup_directory, pdf_dir);
+	if (src && !g_file_test(src, G_FILE_TEST_IS_DIR))
+		return sms_throw(error, SMS_ERROR_NOT_FOUND, "source directory %s does not exist", src);
+	if (ssrc && !g_file_test(ssrc, G_FILE_TEST_IS_DIR))
+		return sms_throw(error, SMS_ERROR_NOT_FOUND, "server source directory %s does not "
+		                 "exist", ssrc);
+	if (pdf->commands->len > 0 && src == NULL && ssrc == NULL)
+		return sms_throw(error, SMS_ERROR_USAGE, "%s has workstation command lines: give the "
+		                 "Workstations source with --source DIR", pdf_path);
+	p->name = g_strdup(name ? name : pdf->product);
+	p->version = g_strdup(pdf->version);
+	p->comment = g_strdup(pdf->comment);
+	p->site = g_strdup(site->code);
+	p->pdf_path = g_steal_pointer(&pdf_abs);
+	p->source = g_strdup(src);
+	p->server_source = g_strdup(ssrc ? ssrc : (pdf->share_name ? src : NULL));
+	if (pdf->share_name) {
+		p->share_name = g_strdup(pdf->share_name);
+		p->share_access = access_string(pdf->share_access);
+	}
+	p->commands = g_ptr_array_new_with_free_func(command_free);
+	for (guint i = 0; src && i < pdf->commands->len; i++) {
+		SmsPdfCommand *pc = pdf->commands->pdata[i];
+		SmsPackageCommand *c = g_new0(SmsPackageCommand, 1);
+		/* The variation name is the command line's name (scenarios say Command=Typical);
+		 * the PDF's CommandName is what PCM shows. */
+		c->name = g_strdup(pc->variation);
+		c->command_line = g_strdup(pc->command_line);
+		c->platforms = pc->platforms;
+		c->flags = (pc->user_input_required ? SMS_CMD_USER_INPUT : SMS_CMD_AUTOMATED) |
+		           (pc->system_task ? SMS_CMD_AUTOMATED | SMS_CMD_BACKGROUND : 0) |
+		           (pc->sync_exit ? SMS_CMD_SYSTEM_EXIT : 0);
+		g_ptr_array_add(p->commands, c);
+	}
+	if (!sms_package_insert(site, p, error))
+		return FALSE;
+	for (guint i = 0; i < pdf->warnings->len; i++)
+		sms_log(site, "jobsvc", SMS_TIME_NONE, "package %s: %s", p->id,
+		        (char *)pdf->warnings->pdata[i]);
+	*out_id = g_strdup(p->id);
+	return TRUE;
+}
