@@ -1,0 +1,7 @@
+/* despooler.h -- Despooler entry points beyond components.h. */
+#pragma once
+#include "site.h"
+
+/* Re-read the Despooler's registry settings (forced disconnect, retries, delay,
+ * minimum free space) from the site server's registry file. */
+gboolean sms_despooler_reload(SmsSite *site, GError **error);
