@@ -40,6 +40,8 @@ recorded_mtime(SmsSite *site, const char *dir)
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT mtime FROM logon_dirs WHERE dir = ?", NULL);
 	gboolean row;
 	gint64 v = -2;
+	if (st)
+		sms_db_bind_text(st, 1, dir);
 	if (st && sms_db_step(site->db, st, &row, NULL) && row)
 		v = sqlite3_column_int64(st, 0);
 	if (st)
@@ -215,8 +217,12 @@ sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 		if (!sms_str_equal_ci(d->site, site->code))
 			continue;
 		master = sms_layout_pcmdom(site, d->name);
-		if (dir_mtime(master) != recorded_mtime(site, master))
+		if (dir_mtime(master) != recorded_mtime(site, master)) {
+			if (g_getenv("SMSEMU_DEBUG"))
+				g_printerr("logon due: %s %" G_GINT64_FORMAT " != %" G_GINT64_FORMAT "\n",
+				           master, dir_mtime(master), recorded_mtime(site, master));
 			return sms_poll_ceil(site, now);
+		}
 	}
 	for (guint i = 0; i < site->def->servers->len; i++) {
 		SmsServerDef *s = site->def->servers->pdata[i];

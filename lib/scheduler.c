@@ -21,17 +21,17 @@ static const SmsMigration sched_migrations[] = {
 	  "CREATE TABLE sched_sent_packages(package TEXT NOT NULL, kind TEXT NOT NULL,"
 	  "  file TEXT NOT NULL, crc INTEGER NOT NULL, PRIMARY KEY (package, kind));"
 	  "CREATE TRIGGER sched_dirty_site AFTER INSERT ON job_site_detail BEGIN"
-	  "  INSERT OR IGNORE INTO sched_dirty(job) VALUES (NEW.job); END;"
+	  "  INSERT INTO sched_dirty(job) SELECT NEW.job WHERE NOT EXISTS (SELECT 1 FROM sched_dirty WHERE job = NEW.job); END;"
 	  "CREATE TRIGGER sched_dirty_site_u AFTER UPDATE ON job_site_detail BEGIN"
-	  "  INSERT OR IGNORE INTO sched_dirty(job) VALUES (NEW.job); END;"
+	  "  INSERT INTO sched_dirty(job) SELECT NEW.job WHERE NOT EXISTS (SELECT 1 FROM sched_dirty WHERE job = NEW.job); END;"
 	  "CREATE TRIGGER sched_dirty_server AFTER INSERT ON job_server_detail BEGIN"
-	  "  INSERT OR IGNORE INTO sched_dirty(job) VALUES (NEW.job); END;"
+	  "  INSERT INTO sched_dirty(job) SELECT NEW.job WHERE NOT EXISTS (SELECT 1 FROM sched_dirty WHERE job = NEW.job); END;"
 	  "CREATE TRIGGER sched_dirty_server_u AFTER UPDATE ON job_server_detail BEGIN"
-	  "  INSERT OR IGNORE INTO sched_dirty(job) VALUES (NEW.job); END;"
+	  "  INSERT INTO sched_dirty(job) SELECT NEW.job WHERE NOT EXISTS (SELECT 1 FROM sched_dirty WHERE job = NEW.job); END;"
 	  "CREATE TRIGGER sched_dirty_machine AFTER INSERT ON job_machine_detail BEGIN"
-	  "  INSERT OR IGNORE INTO sched_dirty(job) VALUES (NEW.job); END;"
+	  "  INSERT INTO sched_dirty(job) SELECT NEW.job WHERE NOT EXISTS (SELECT 1 FROM sched_dirty WHERE job = NEW.job); END;"
 	  "CREATE TRIGGER sched_dirty_machine_u AFTER UPDATE ON job_machine_detail BEGIN"
-	  "  INSERT OR IGNORE INTO sched_dirty(job) VALUES (NEW.job); END;"
+	  "  INSERT INTO sched_dirty(job) SELECT NEW.job WHERE NOT EXISTS (SELECT 1 FROM sched_dirty WHERE job = NEW.job); END;"
 	},
 };
 

@@ -9,6 +9,7 @@
 #pragma once
 #include "common.h"
 #include "scenario.h"
+#include "site.h"
 
 typedef struct {
 	const char *scenario_path;

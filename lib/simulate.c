@@ -1,0 +1,633 @@
+/* simulate.c -- scenarios on a virtual clock (see simulate.h). */
+#include "simulate.h"
+#include "atomic.h"
+#include "components.h"
+#include "db.h"
+#include "job.h"
+#include "reg.h"
+#include "site.h"
+
+#include <stdio.h>
+
+void
+sms_sim_result_clear(SmsSimResult *r)
+{
+	g_clear_pointer(&r->site_dir, g_free);
+	g_clear_pointer(&r->job_ids, g_ptr_array_unref);
+}
+
+void
+sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
+{
+	char tbuf[24];
+	g_string_append(out, "{\"time\":");
+	sms_json_append_string(out, sms_time_format_buf(ev->time, tbuf));
+	g_string_append(out, ",\"site\":");
+	sms_json_append_string(out, site);
+	g_string_append(out, ",\"component\":");
+	sms_json_append_string(out, ev->component);
+	g_string_append(out, ",\"event\":");
+	sms_json_append_string(out, ev->event);
+#define FIELD(name) \
+	if (ev->name) { \
+		g_string_append(out, ",\"" #name "\":"); \
+		sms_json_append_string(out, ev->name); \
+	}
+	FIELD(job) FIELD(package) FIELD(server) FIELD(machine) FIELD(user) FIELD(detail)
+#undef FIELD
+	g_string_append_c(out, '}');
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+typedef struct {
+	SmsTime at;
+	int order;               /* file order for ties */
+	SmsScnEvent *event;      /* scenario event, or NULL for a logon */
+	char *machine, *user;    /* logon */
+} Timed;
+
+typedef struct {
+	const SmsSimOptions *opt;
+	SmsScenario *scn;
+	GPtrArray *sites;        /* SmsSite*, scenario order */
+	GHashTable *job_ids;     /* scenario job name (upper) -> job ID */
+	GHashTable *job_site;    /* scenario job name (upper) -> origin site code */
+	GHashTable *pkg_ids;     /* scenario package name (upper) -> package ID */
+	GPtrArray *timed;        /* Timed*, sorted */
+	guint next_timed;
+	guint64 events;
+	GString *json;
+	/* timeline aggregation of identical consecutive events */
+	char *agg_key;
+	char *agg_line;
+	GPtrArray *agg_subjects;
+	guint agg_count;
+} Sim;
+
+static void
+timed_free(gpointer p)
+{
+	Timed *t = p;
+	g_free(t->machine);
+	g_free(t->user);
+	g_free(t);
+}
+
+static void
+timeline_flush(Sim *sim)
+{
+	FILE *f = sim->opt->timeline;
+	if (sim->agg_count == 0 || f == NULL)
+		goto out;
+	if (sim->agg_count == 1) {
+		fprintf(f, "%s\n", sim->agg_line);
+	} else {
+		guint n = sim->agg_subjects->len;
+		fprintf(f, "%s  [x%u", sim->agg_line, sim->agg_count);
+		if (n > 0)
+			fprintf(f, ": %s%s%s", (char *)sim->agg_subjects->pdata[0], n > 1 ? " .. " : "",
+			        n > 1 ? (char *)sim->agg_subjects->pdata[n - 1] : "");
+		fprintf(f, "]\n");
+	}
+out:
+	sim->agg_count = 0;
+	g_clear_pointer(&sim->agg_key, g_free);
+	g_clear_pointer(&sim->agg_line, g_free);
+	if (sim->agg_subjects)
+		g_ptr_array_set_size(sim->agg_subjects, 0);
+}
+
+static void
+on_event(SmsSite *site, const SmsEvent *ev, const char *message, gpointer user_data)
+{
+	Sim *sim = user_data;
+	char tbuf[24];
+	sim->events++;
+	if (sim->opt->events) {
+		g_string_truncate(sim->json, 0);
+		sms_event_to_json(sim->json, site->code, ev);
+		g_string_append_c(sim->json, '\n');
+		fwrite(sim->json->str, 1, sim->json->len, sim->opt->events);
+	}
+	if (sim->opt->timeline) {
+		/* Per-machine events of one instant collapse into one line. */
+		gboolean per_machine = ev->machine != NULL;
+		g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT "|%s|%s|%s|%s|%s", ev->time,
+		                                       site->code, ev->component, ev->event,
+		                                       ev->job ? ev->job : "",
+		                                       ev->detail ? ev->detail : "");
+		if (per_machine && sim->agg_key && g_strcmp0(key, sim->agg_key) == 0) {
+			sim->agg_count++;
+			g_ptr_array_add(sim->agg_subjects, g_strdup(ev->machine));
+			return;
+		}
+		timeline_flush(sim);
+		sim->agg_line = g_strdup_printf("%s  %s  %-10s %-28s %s",
+		                                sms_time_format_buf(ev->time, tbuf), site->code,
+		                                ev->component, ev->event, message);
+		sim->agg_count = 1;
+		if (per_machine) {
+			sim->agg_key = g_steal_pointer(&key);
+			g_ptr_array_add(sim->agg_subjects, g_strdup(ev->machine));
+		}
+	}
+}
+
+static SmsSite *
+sim_site(Sim *sim, const char *code)
+{
+	for (guint i = 0; i < sim->sites->len; i++) {
+		SmsSite *s = sim->sites->pdata[i];
+		if (sms_str_equal_ci(s->code, code))
+			return s;
+	}
+	return NULL;
+}
+
+static SmsSite *
+site_of_server(Sim *sim, const char *server)
+{
+	SmsServerDef *d = sms_world_def_server(sim->scn->world, server);
+	return d ? sim_site(sim, d->site) : NULL;
+}
+
+static SmsSite *
+site_of_machine(Sim *sim, const char *machine, SmsWorkstationDef **out_def)
+{
+	SmsWorldDef *w = sim->scn->world;
+	for (guint i = 0; i < w->workstations->len; i++) {
+		SmsWorkstationDef *k = w->workstations->pdata[i];
+		if (sms_str_equal_ci(k->name, machine)) {
+			SmsDomainDef *d = sms_world_def_domain(w, k->domain);
+			if (out_def)
+				*out_def = k;
+			return d ? sim_site(sim, d->site) : NULL;
+		}
+	}
+	return NULL;
+}
+
+static gboolean
+exec_sql(SmsSite *site, GError **error, const char *sql, int n, const char *const *args)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, sql, error);
+	if (st == NULL)
+		return FALSE;
+	for (int i = 0; i < n; i++)
+		sms_db_bind_text(st, i + 1, args[i]);
+	return sms_db_step_done(site->db, st, error);
+}
+
+/* Every site learns the whole hierarchy (codes, parents, roots); every ancestor learns
+ * its descendants' computers ("inventory already collected", as Site Reporter would
+ * have done before the scenario starts). */
+static gboolean
+seed_hierarchy(Sim *sim, GError **error)
+{
+	SmsWorldDef *w = sim->scn->world;
+	for (guint i = 0; i < sim->sites->len; i++) {
+		SmsSite *site = sim->sites->pdata[i];
+		g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+		if (!sms_txn_begin(&txn, error))
+			return FALSE;
+		for (guint j = 0; j < w->sites->len; j++) {
+			SmsSiteDef *d = w->sites->pdata[j];
+			SmsSite *other = sim_site(sim, d->code);
+			char resp[8];
+			const char *args[5];
+			g_snprintf(resp, sizeof resp, "%d", (int)d->response);
+			args[0] = d->code; args[1] = d->name; args[2] = d->parent; args[3] = resp;
+			args[4] = other->root;
+			if (!exec_sql(site, error, "INSERT INTO sites(code, name, parent, response, root,"
+			              " is_local) VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT(code) DO "
+			              "UPDATE SET name = ?2, parent = ?3, response = ?4, root = ?5", 5, args))
+				return FALSE;
+		}
+		for (guint j = 0; j < w->workstations->len; j++) {
+			SmsWorkstationDef *k = w->workstations->pdata[j];
+			SmsDomainDef *d = sms_world_def_domain(w, k->domain);
+			gboolean below = FALSE;
+			const char *args[6];
+			char off[16];
+			/* is d->site a descendant of site? */
+			for (SmsSiteDef *p = sms_world_def_site(w, d->site); p && p->parent;
+			     p = sms_world_def_site(w, p->parent)) {
+				if (sms_str_equal_ci(p->parent, site->code)) {
+					below = TRUE;
+					break;
+				}
+			}
+			if (!below)
+				continue;
+			g_snprintf(off, sizeof off, "%d", k->clock_offset);
+			args[0] = k->name; args[1] = d->site; args[2] = d->name; args[3] = k->platform;
+			args[4] = k->user; args[5] = off;
+			if (!exec_sql(site, error, "INSERT OR IGNORE INTO machines(name, site, domain, "
+			              "platform, user, clock_offset) VALUES (?, ?, ?, ?, ?, ?)", 6, args))
+				return FALSE;
+		}
+		if (!sms_txn_commit(&txn, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+create_packages_and_jobs(Sim *sim, GError **error)
+{
+	SmsScenario *scn = sim->scn;
+	for (guint i = 0; i < scn->packages->len; i++) {
+		SmsScnPackage *p = scn->packages->pdata[i];
+		SmsSite *site = sim_site(sim, p->site);
+		g_autofree char *id = NULL;
+		site->now_override = scn->start;
+		if (!sms_package_import(site, p->pdf, p->source, p->server_source, p->name, &id,
+		                        error)) {
+			g_prefix_error(error, "%s:%d: [Package %s]: ", scn->path, p->line, p->name);
+			return FALSE;
+		}
+		site->now_override = SMS_TIME_NONE;
+		g_hash_table_insert(sim->pkg_ids, sms_strup(p->name), g_steal_pointer(&id));
+	}
+	for (guint i = 0; i < scn->jobs->len; i++) {
+		SmsScnJob *j = scn->jobs->pdata[i];
+		SmsSite *site = sim_site(sim, j->site);
+		g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(SmsJob) job = NULL;
+		g_autofree char *where = g_strdup_printf("%s:%d", scn->path, j->line);
+		for (guint k = 0; k < j->keys->len; k++) {
+			const char *v = j->values->pdata[k];
+			if (sms_str_equal_ci(j->keys->pdata[k], "Package")) {
+				g_autofree char *up = sms_strup(v);
+				const char *id = g_hash_table_lookup(sim->pkg_ids, up);
+				if (id)
+					v = id;
+			}
+			g_ptr_array_add(values, g_strdup(v));
+		}
+		site->now_override = scn->start;
+		if (!sms_job_from_props(site, j->keys, values, j->lines, where, &job, error))
+			return FALSE;
+		g_free(job->name);
+		job->name = g_strdup(j->name);
+		if (!sms_job_insert(site, job, error)) {
+			g_prefix_error(error, "%s: [Job %s]: ", where, j->name);
+			return FALSE;
+		}
+		site->now_override = SMS_TIME_NONE;
+		g_hash_table_insert(sim->job_ids, sms_strup(j->name), g_strdup(job->id));
+		g_hash_table_insert(sim->job_site, sms_strup(j->name), g_strdup(site->code));
+	}
+	return TRUE;
+}
+
+static const char *
+job_id(Sim *sim, const char *name)
+{
+	g_autofree char *up = sms_strup(name);
+	return g_hash_table_lookup(sim->job_ids, up);
+}
+
+static gboolean
+seed_locks_and_outcomes(Sim *sim, GError **error)
+{
+	SmsScenario *scn = sim->scn;
+	for (guint i = 0; i < scn->locks->len; i++) {
+		SmsScnLock *l = scn->locks->pdata[i];
+		SmsSite *site = site_of_server(sim, l->server);
+		g_autofree char *up = l->package ? sms_strup(l->package) : NULL;
+		const char *pkg = up ? g_hash_table_lookup(sim->pkg_ids, up) : NULL;
+		sqlite3_stmt *st = sms_db_stmt(site->db,
+			"INSERT INTO share_sessions(server, package, share, file, user, machine, opened, "
+			"closes, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scenario')", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, l->server);
+		sms_db_bind_text(st, 2, pkg);
+		sms_db_bind_text(st, 3, l->share ? l->share : pkg);
+		sms_db_bind_text(st, 4, l->file);
+		sms_db_bind_text(st, 5, l->user);
+		sms_db_bind_text(st, 6, l->workstation);
+		sqlite3_bind_int64(st, 7, l->from);
+		if (l->until == SMS_TIME_NEVER)
+			sqlite3_bind_null(st, 8);
+		else
+			sqlite3_bind_int64(st, 8, l->until);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+	}
+	for (guint i = 0; i < scn->outcomes->len; i++) {
+		SmsScnOutcome *o = scn->outcomes->pdata[i];
+		const char *jid = job_id(sim, o->job);
+		for (guint k = 0; k < o->workstations->len; k++) {
+			const char *m = o->workstations->pdata[k];
+			for (guint s = 0; s < sim->sites->len; s++) {
+				SmsSite *site = sim->sites->pdata[s];
+				sqlite3_stmt *st;
+				if (g_strcmp0(m, "*") != 0 && site_of_machine(sim, m, NULL) != site)
+					continue;
+				st = sms_db_stmt(site->db, "INSERT INTO pcm_outcomes(job, machine, duration, "
+				                           "exit_code, status_mif) VALUES (?, ?, ?, ?, ?)", error);
+				if (st == NULL)
+					return FALSE;
+				sms_db_bind_text(st, 1, jid);
+				sms_db_bind_text(st, 2, m);
+				sqlite3_bind_int(st, 3, o->duration);
+				sqlite3_bind_int(st, 4, o->exit_code);
+				sms_db_bind_text(st, 5, o->status_mif);
+				if (!sms_db_step_done(site->db, st, error))
+					return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+static gint
+timed_cmp(gconstpointer a, gconstpointer b)
+{
+	const Timed *x = *(Timed *const *)a, *y = *(Timed *const *)b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->order - y->order;
+}
+
+static void
+build_timed(Sim *sim)
+{
+	SmsScenario *scn = sim->scn;
+	int order = 0;
+	for (guint i = 0; i < scn->world->workstations->len; i++) {
+		SmsWorkstationDef *k = scn->world->workstations->pdata[i];
+		Timed *t = g_new0(Timed, 1);
+		t->at = k->logon_at == SMS_TIME_NONE ? scn->start : k->logon_at;
+		t->order = order++;
+		t->machine = g_strdup(k->name);
+		t->user = g_strdup(k->user);
+		g_ptr_array_add(sim->timed, t);
+	}
+	for (guint i = 0; i < scn->events->len; i++) {
+		SmsScnEvent *e = scn->events->pdata[i];
+		Timed *t = g_new0(Timed, 1);
+		t->at = e->at;
+		t->order = order++;
+		t->event = e;
+		g_ptr_array_add(sim->timed, t);
+	}
+	g_ptr_array_sort(sim->timed, timed_cmp);
+}
+
+static gboolean
+import_registry(SmsSite *site, const char *server, const char *file, GError **error)
+{
+	g_autofree char *path = sms_layout_registry(site, server);
+	g_autoptr(SmsReg) reg = NULL;
+	g_autoptr(SmsReg) add = NULL;
+	if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+		if (!sms_reg_load(path, &reg, error))
+			return FALSE;
+	} else {
+		reg = sms_reg_new();
+	}
+	if (!sms_reg_load(file, &add, error) || !sms_reg_merge(reg, add, error))
+		return FALSE;
+	return sms_reg_save(reg, path, error);
+}
+
+static gboolean
+run_timed(Sim *sim, Timed *t, SmsTime now, GError **error)
+{
+	SmsScnEvent *e = t->event;
+	if (e == NULL) {
+		SmsSite *site = site_of_machine(sim, t->machine, NULL);
+		return sms_logon_user(site, t->machine, t->user, now, error);
+	}
+	switch (e->kind) {
+	case SMS_SCN_LOGON: {
+		SmsWorkstationDef *def = NULL;
+		SmsSite *site = site_of_machine(sim, e->arg1, &def);
+		return sms_logon_user(site, e->arg1, e->arg2 ? e->arg2 : def->user, now, error);
+	}
+	case SMS_SCN_CANCEL_JOB: {
+		g_autofree char *up = sms_strup(e->arg1);
+		SmsSite *site = sim_site(sim, g_hash_table_lookup(sim->job_site, up));
+		const char *id = g_hash_table_lookup(sim->job_ids, up);
+		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
+		                                 .event = "operator.cancel", .job = id }, error,
+		              "Operator cancelled job %s (%s)", id, e->arg1))
+			return FALSE;
+		return sms_job_cancel(site, id, now, error);
+	}
+	case SMS_SCN_PAUSE_DESPOOLER:
+	case SMS_SCN_CONTINUE_DESPOOLER: {
+		SmsSite *site = sim_site(sim, e->arg1);
+		return sms_despooler_set_paused(site, e->kind == SMS_SCN_PAUSE_DESPOOLER, now, error);
+	}
+	case SMS_SCN_IMPORT_REGISTRY: {
+		SmsSite *site = site_of_server(sim, e->arg1);
+		if (!import_registry(site, e->arg1, e->arg2, error))
+			return FALSE;
+		return sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
+		                                   .event = "registry.imported", .server = e->arg1 },
+		                error, "Registry of %s: imported %s", e->arg1, e->arg2);
+	}
+	}
+	return TRUE;
+}
+
+typedef gboolean (*PassFn)(SmsSite *, SmsTime, GError **);
+typedef SmsTime (*WakeFn)(SmsSite *, SmsTime);
+
+static const struct {
+	const char *name;
+	PassFn pass;
+	WakeFn wake;
+} components[] = {
+	{ "scheduler", sms_scheduler_pass, sms_scheduler_next_wakeup },
+	{ "sender", sms_sender_pass, sms_sender_next_wakeup },
+	{ "despooler", sms_despooler_pass, sms_despooler_next_wakeup },
+	{ "logon", sms_logon_pass, sms_logon_next_wakeup },
+	{ "pcm", sms_pcm_site_pass, sms_pcm_site_next_wakeup },
+};
+
+static gboolean
+set_clocks(Sim *sim, SmsTime now, GError **error)
+{
+	for (guint i = 0; i < sim->sites->len; i++)
+		if (!sms_clock_set_virtual(sim->sites->pdata[i], now, error))
+			return FALSE;
+	return TRUE;
+}
+
+static SmsTime
+next_due(Sim *sim, SmsTime now)
+{
+	SmsTime next = SMS_TIME_NEVER;
+	if (sim->next_timed < sim->timed->len)
+		next = ((Timed *)sim->timed->pdata[sim->next_timed])->at;
+	for (guint i = 0; i < sim->sites->len; i++) {
+		SmsSite *site = sim->sites->pdata[i];
+		for (gsize c = 0; c < G_N_ELEMENTS(components); c++) {
+			SmsTime t = components[c].wake(site, now);
+			if (t < next)
+				next = t;
+		}
+	}
+	return next;
+}
+
+static gboolean
+run_instant(Sim *sim, SmsTime now, GError **error)
+{
+	/* Outside events first (a lock opening, a logon, an operator), then components;
+	 * repeat while something is still due at this instant (a send delivered now is
+	 * despooled now), with a bound against a component that never settles. */
+	for (int round = 0; round < 50; round++) {
+		while (sim->next_timed < sim->timed->len &&
+		       ((Timed *)sim->timed->pdata[sim->next_timed])->at <= now) {
+			if (!run_timed(sim, sim->timed->pdata[sim->next_timed], now, error))
+				return FALSE;
+			sim->next_timed++;
+		}
+		for (guint i = 0; i < sim->sites->len; i++) {
+			SmsSite *site = sim->sites->pdata[i];
+			for (gsize c = 0; c < G_N_ELEMENTS(components); c++) {
+				if (components[c].wake(site, now) > now)
+					continue;
+				if (!components[c].pass(site, now, error)) {
+					g_prefix_error(error, "%s %s at %s: ", site->code, components[c].name,
+					               sms_time_format(now));
+					return FALSE;
+				}
+			}
+		}
+		if (next_due(sim, now) > now)
+			return TRUE;
+	}
+	for (guint i = 0; i < sim->sites->len; i++) {
+		SmsSite *site = sim->sites->pdata[i];
+		for (gsize c = 0; c < G_N_ELEMENTS(components); c++)
+			if (components[c].wake(site, now) <= now)
+				return sms_throw(error, SMS_ERROR_STATE,
+				                 "%s %s still has work due at %s after 50 passes (a bug: "
+				                 "please report it with the scenario)", site->code,
+				                 components[c].name, sms_time_format(now));
+	}
+	return TRUE;
+}
+
+static void
+sim_clear(Sim *sim)
+{
+	timeline_flush(sim);
+	sms_event_set_hook(NULL, NULL);
+	if (sim->sites)
+		g_ptr_array_unref(sim->sites);
+	if (sim->job_ids)
+		g_hash_table_unref(sim->job_ids);
+	if (sim->job_site)
+		g_hash_table_unref(sim->job_site);
+	if (sim->pkg_ids)
+		g_hash_table_unref(sim->pkg_ids);
+	if (sim->timed)
+		g_ptr_array_unref(sim->timed);
+	if (sim->json)
+		g_string_free(sim->json, TRUE);
+	if (sim->agg_subjects)
+		g_ptr_array_unref(sim->agg_subjects);
+	g_free(sim->agg_key);
+	g_free(sim->agg_line);
+	sms_scenario_free(sim->scn);
+}
+
+gboolean
+sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
+{
+	Sim sim = { 0 };
+	g_autofree char *dir = NULL;
+	SmsTime now, until;
+	gboolean ok = FALSE;
+	guint64 steps = 0;
+
+	sim.opt = opt;
+	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error))
+		return FALSE;
+	if (opt->site_dir) {
+		dir = g_canonicalize_filename(opt->site_dir, NULL);
+		if (!sms_mkdir_p(dir, error))
+			goto out;
+	} else {
+		g_autofree char *tmp = g_dir_make_tmp("smsemu-sim-XXXXXX", error);
+		if (tmp == NULL)
+			goto out;
+		dir = g_canonicalize_filename(tmp, NULL);
+	}
+	sim.sites = g_ptr_array_new_with_free_func((GDestroyNotify)sms_site_free);
+	sim.job_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sim.job_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sim.pkg_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sim.timed = g_ptr_array_new_with_free_func(timed_free);
+	sim.json = g_string_new(NULL);
+	sim.agg_subjects = g_ptr_array_new_with_free_func(g_free);
+
+	/* Every site gets the address (root) of every other site. */
+	for (guint i = 0; i < sim.scn->world->sites->len; i++) {
+		SmsSiteDef *d = sim.scn->world->sites->pdata[i];
+		SmsAddressDef *a = g_new0(SmsAddressDef, 1);
+		a->code = g_strdup(d->code);
+		a->root = g_build_filename(dir, d->code, NULL);
+		g_ptr_array_add(sim.scn->world->addresses, a);
+	}
+	for (guint i = 0; i < sim.scn->world->sites->len; i++) {
+		SmsSiteDef *d = sim.scn->world->sites->pdata[i];
+		g_autofree char *root = g_build_filename(dir, d->code, NULL);
+		SmsSite *site = NULL;
+		if (!sms_site_init_from_def(root, sim.scn->world, d->code, &site, error))
+			goto out;
+		g_ptr_array_add(sim.sites, site);
+		if (!sms_clock_set_virtual(site, sim.scn->start, error))
+			goto out;
+	}
+	if (!seed_hierarchy(&sim, error) || !create_packages_and_jobs(&sim, error) ||
+	    !seed_locks_and_outcomes(&sim, error))
+		goto out;
+	build_timed(&sim);
+
+	sms_event_set_hook(on_event, &sim);
+	until = opt->until != SMS_TIME_NONE ? opt->until : sim.scn->until;
+	if (until == SMS_TIME_NONE)
+		until = SMS_TIME_NEVER;
+	now = sim.scn->start;
+	for (;;) {
+		SmsTime next;
+		if (!set_clocks(&sim, now, error) || !run_instant(&sim, now, error))
+			goto out;
+		steps++;
+		next = next_due(&sim, now);
+		if (next == SMS_TIME_NEVER || next > until)
+			break;
+		now = next;
+	}
+	if (until != SMS_TIME_NEVER && now < until) {
+		now = until;
+		if (!set_clocks(&sim, now, error))
+			goto out;
+	}
+	ok = TRUE;
+out:
+	if (ok && out) {
+		out->site_dir = g_strdup(dir);
+		out->events = sim.events;
+		out->steps = steps;
+		out->end = now;
+		out->job_ids = g_ptr_array_new_with_free_func(g_free);
+		for (guint i = 0; i < sim.scn->jobs->len; i++) {
+			SmsScnJob *j = sim.scn->jobs->pdata[i];
+			g_ptr_array_add(out->job_ids, g_strdup_printf("%s=%s@%s", j->name,
+			                                              job_id(&sim, j->name), j->site));
+		}
+	}
+	sim_clear(&sim);
+	return ok;
+}
