@@ -1604,3 +1604,10 @@ sms_despooler_next_wakeup(SmsSite *site, SmsTime now)
 		sqlite3_reset(st);
 	return next;
 }
+
+gboolean
+sms_despooler_ensure_schema(SmsSite *site, GError **error)
+{
+	Settings cfg;
+	return ensure_schema(site, error) && settings(site, &cfg, error);
+}

@@ -1,0 +1,58 @@
+/* cmd-clock.c -- jobsvc clock show|set|advance|real. */
+#include "commands.h"
+#include "util.h"
+
+#include <stdio.h>
+
+gboolean
+sms_cmd_clock(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	static const char *const subs[] = { "show", "set", "advance", "real", NULL };
+	const char *sub;
+	g_autoptr(SmsSite) site = NULL;
+	gboolean virt;
+	SmsTime now;
+	char t[24];
+	if (!jobsvc_subcommand(argc, argv, "clock", subs, &sub, error))
+		return FALSE;
+	argc--;
+	argv++;
+	if (!sms_cli_parse(cli, "clock", "show | set \"YYYY-MM-DD HH:MM\" | advance MINUTES | real",
+	                   "The site's clock: real time, or a virtual time stored in the site "
+	                   "database that every component of the site uses.", NULL, &argc, &argv,
+	                   error) ||
+	    !jobsvc_open_site(cli, &site, error) || !sms_clock_get(site, &virt, &now, error))
+		return FALSE;
+	if (g_str_equal(sub, "set")) {
+		SmsTime v;
+		if (argc != 2)
+			return sms_throw(error, SMS_ERROR_USAGE, "clock set: expected \"YYYY-MM-DD HH:MM\"");
+		if (!sms_time_parse(argv[1], &v, error))
+			return FALSE;
+		if (virt && v < now)
+			return sms_throw(error, SMS_ERROR_USAGE, "clock set: %s is before the virtual clock "
+			                 "(%s); time does not run backwards", argv[1],
+			                 sms_time_format_buf(now, t));
+		if (!sms_clock_set_virtual(site, v, error))
+			return FALSE;
+		now = v;
+		virt = TRUE;
+	} else if (g_str_equal(sub, "advance")) {
+		gint64 m;
+		if (argc != 2 || !sms_parse_int(argv[1], 0, 10 * 366 * 24 * 60, &m, error))
+			return sms_throw(error, SMS_ERROR_USAGE, "clock advance: expected MINUTES");
+		now += m * SMS_MINUTE;
+		if (!sms_clock_set_virtual(site, now, error))
+			return FALSE;
+		virt = TRUE;
+	} else if (g_str_equal(sub, "real")) {
+		if (!sms_clock_set_real(site, error) || !sms_clock_get(site, &virt, &now, error))
+			return FALSE;
+	}
+	if (cli->json)
+		g_print("{\"mode\":\"%s\",\"now\":\"%s\"}\n", virt ? "virtual" : "real",
+		        sms_time_format_buf(now, t));
+	else
+		g_print("%s (%s clock)\n", sms_time_format_buf(now, t), virt ? "virtual" : "real");
+	return TRUE;
+}

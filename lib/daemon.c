@@ -1,0 +1,113 @@
+/* daemon.c -- component poll loops (see daemon.h). */
+#include "daemon.h"
+#include "components.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+
+typedef struct {
+	const SmsDaemon *d;
+	SmsSite *site;
+	GMainLoop *loop;
+	SmsTime last_poll;
+	gboolean reload;
+} Run;
+
+static gboolean
+run_passes(SmsSite *site, const SmsDaemon *d, SmsTime now, GError **error)
+{
+	for (int i = 0; i < 4 && d->passes[i]; i++)
+		if (!d->passes[i](site, now, error))
+			return FALSE;
+	return TRUE;
+}
+
+gboolean
+sms_daemon_poll(const char *site_dir, const SmsDaemon *d, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	if (!sms_site_open(site_dir, &site, error))
+		return FALSE;
+	return run_passes(site, d, sms_site_now(site), error);
+}
+
+static gboolean
+on_quit(gpointer data)
+{
+	Run *r = data;
+	sms_log(r->site, r->d->component, SMS_TIME_NONE, "%s stopping (signal)", r->d->component);
+	g_main_loop_quit(r->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer data)
+{
+	Run *r = data;
+	r->reload = TRUE;
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_tick(gpointer data)
+{
+	Run *r = data;
+	SmsTime now = sms_site_now(r->site);
+	SmsTime due = r->last_poll == SMS_TIME_NONE ? now : sms_poll_ceil(r->site, r->last_poll + 1);
+	g_autoptr(GError) error = NULL;
+
+	if (r->reload) {
+		r->reload = FALSE;
+		if (r->d->reload && !r->d->reload(r->site, &error)) {
+			sms_log(r->site, r->d->component, now, "re-reading settings failed: %s",
+			        error->message);
+			g_clear_error(&error);
+		} else {
+			sms_log(r->site, r->d->component, now, "settings re-read (SIGHUP)");
+		}
+	}
+	for (int i = 0; i < 4 && r->d->wakes[i]; i++) {
+		SmsTime w = r->d->wakes[i](r->site, now);
+		if (w <= now)
+			due = MIN(due, now);
+	}
+	if (now < due)
+		return G_SOURCE_CONTINUE;
+	r->last_poll = now;
+	if (!run_passes(r->site, r->d, now, &error)) {
+		sms_log(r->site, r->d->component, now, "pass failed, retrying at the next poll: %s",
+		        error->message);
+		g_printerr("%s: %s\n", r->d->component, error->message);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+gboolean
+sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error)
+{
+	Run r = { 0 };
+	g_autoptr(SmsSite) site = NULL;
+	guint s1, s2, s3, t;
+	if (!sms_site_open(site_dir, &site, error))
+		return FALSE;
+	r.d = d;
+	r.site = site;
+	r.loop = g_main_loop_new(NULL, FALSE);
+	r.last_poll = SMS_TIME_NONE;
+	s1 = g_unix_signal_add(SIGTERM, on_quit, &r);
+	s2 = g_unix_signal_add(SIGINT, on_quit, &r);
+	s3 = g_unix_signal_add(SIGHUP, on_hup, &r);
+	sms_log(site, d->component, SMS_TIME_NONE, "%s started, polling every %d minute(s)",
+	        d->component, sms_response_poll_minutes(site->self->response));
+	on_tick(&r);
+	/* checks every second: real time polls on the interval, a virtual clock moved by
+	 * `jobsvc clock` is noticed at once */
+	t = g_timeout_add_seconds(1, on_tick, &r);
+	g_main_loop_run(r.loop);
+	g_source_remove(t);
+	g_source_remove(s1);
+	g_source_remove(s2);
+	g_source_remove(s3);
+	g_main_loop_unref(r.loop);
+	return TRUE;
+}

@@ -1,0 +1,101 @@
+/* cmd-logon.c -- logon poll|run|user|smsid. */
+#include "commands.h"
+#include "components.h"
+#include "daemon.h"
+#include "logon.h"
+
+#include <stdio.h>
+
+static const SmsDaemon logon_daemon = {
+	"logon",
+	{ sms_logon_pass, NULL },
+	{ sms_logon_next_wakeup, NULL },
+	NULL,
+};
+
+gboolean
+sms_logon_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	if (!sms_cli_parse(cli, "run", NULL, "Run the Maintenance Manager on the site's Service "
+	                   "Response interval until SIGTERM.", NULL, &argc, &argv, error) ||
+	    !sms_cli_require_site(cli, error))
+		return FALSE;
+	return sms_daemon_run(cli->site_dir, &logon_daemon, error);
+}
+
+gboolean
+sms_logon_cmd_poll(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	if (!sms_cli_parse(cli, "poll", NULL, "One pass: copy each domain's instruction files to "
+	                   "every logon server, move client status to the site server.", NULL,
+	                   &argc, &argv, error) ||
+	    !sms_cli_require_site(cli, error))
+		return FALSE;
+	return sms_daemon_poll(cli->site_dir, &logon_daemon, error);
+}
+
+gboolean
+sms_logon_cmd_user(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	g_autofree char *ini = NULL;
+	g_autofree char *contents = NULL;
+	if (!sms_cli_parse(cli, "user", "NAME --workstation WKS", "A user logs on at a workstation "
+	                   "(SMSLS): logon server, SMS.INI, SMS ID, registration, PCM check.", NULL,
+	                   &argc, &argv, error))
+		return FALSE;
+	if (argc != 2)
+		return sms_throw(error, SMS_ERROR_USAGE, "user: expected the user NAME");
+	if (cli->workstation == NULL)
+		return sms_throw(error, SMS_ERROR_USAGE, "user: --workstation WKS is needed");
+	if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error) ||
+	    !sms_logon_user(site, cli->workstation, argv[1], sms_site_now(site), error))
+		return FALSE;
+	{
+		g_autofree char *up = sms_strup(cli->workstation);
+		g_autofree char *dir = sms_layout_workstation(site, up);
+		ini = g_build_filename(dir, "SMS.INI", NULL);
+	}
+	if (g_file_get_contents(ini, &contents, NULL, NULL))
+		g_print("%s logged on at %s\n%s", argv[1], cli->workstation, contents);
+	return TRUE;
+}
+
+gboolean
+sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	const char *sub = argc > 1 ? argv[1] : "show";
+	if (argc > 1) {
+		argc--;
+		argv++;
+	}
+	if (!sms_cli_parse(cli, "smsid", "show SERVER | take SERVER", "SMS ID allocation through "
+	                   "LOGON.SRV/SMSID/<next>.UID (KB Q127052).", NULL, &argc, &argv, error))
+		return FALSE;
+	if (argc != 2)
+		return sms_throw(error, SMS_ERROR_USAGE, "smsid: expected show|take SERVER");
+	if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
+		return FALSE;
+	if (g_str_equal(sub, "take")) {
+		g_autofree char *id = NULL;
+		g_autofree char *server = sms_strup(argv[1]);
+		if (!sms_logon_take_smsid(site, server, &id, error))
+			return FALSE;
+		g_print("%s\n", id);
+		return TRUE;
+	}
+	if (g_str_equal(sub, "show")) {
+		g_autofree char *server = sms_strup(argv[1]);
+		g_autofree char *dir = sms_layout_smsid(site, server);
+		g_autoptr(GDir) d = g_dir_open(dir, 0, error);
+		const char *name;
+		if (d == NULL)
+			return FALSE;
+		while ((name = g_dir_read_name(d)) != NULL)
+			if (g_str_has_suffix(name, ".UID"))
+				g_print("next SMS ID on %s: %.*s\n", server, (int)strlen(name) - 4, name);
+		return TRUE;
+	}
+	return sms_throw(error, SMS_ERROR_USAGE, "smsid: expected show or take");
+}

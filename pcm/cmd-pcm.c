@@ -1,0 +1,209 @@
+/* cmd-pcm.c -- pcm poll|run|list|execute|archive|messages|dump. */
+#include "commands.h"
+#include "components.h"
+#include "db.h"
+#include "ins.h"
+#include "pcm.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+
+static gboolean
+open_ws(SmsCli *cli, SmsSite **out, char **machine, GError **error)
+{
+	if (!sms_cli_require_site(cli, error))
+		return FALSE;
+	if (cli->workstation == NULL)
+		return sms_throw(error, SMS_ERROR_USAGE, "this command needs --workstation WKS");
+	*machine = sms_strup(cli->workstation);
+	return sms_site_open(cli->site_dir, out, error);
+}
+
+gboolean
+sms_pcm_cmd_poll(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	g_autofree char *m = NULL;
+	g_autoptr(GString) o = g_string_new(NULL);
+	if (!sms_cli_parse(cli, "poll", NULL, "One check of the logon server's instruction file "
+	                   "(as at logon or when the polling interval elapsed).", NULL, &argc, &argv,
+	                   error) ||
+	    !open_ws(cli, &site, &m, error) || !sms_pcm_check(site, m, sms_site_now(site), error) ||
+	    !sms_pcm_list(site, m, cli->json, o, error))
+		return FALSE;
+	fputs(o->str, stdout);
+	return TRUE;
+}
+
+typedef struct {
+	SmsSite *site;
+	char *machine;
+	GMainLoop *loop;
+} Run;
+
+static gboolean
+tick(gpointer data)
+{
+	Run *r = data;
+	g_autoptr(GError) error = NULL;
+	SmsTime now = sms_site_now(r->site);
+	/* the client wakes every 60 s of its clock; the site pass handles this workstation's
+	 * polls, countdowns and running commands */
+	if (sms_pcm_site_next_wakeup(r->site, now) <= now &&
+	    !sms_pcm_site_pass(r->site, now, &error))
+		g_printerr("pcm: %s\n", error->message);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+quit(gpointer data)
+{
+	g_main_loop_quit(((Run *)data)->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+gboolean
+sms_pcm_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	Run r = { 0 };
+	if (!sms_cli_parse(cli, "run", NULL, "The client daemon: wakes every 60 s, checks every "
+	                   "PollingInterval minutes and at logon, runs due commands.", NULL, &argc,
+	                   &argv, error) ||
+	    !open_ws(cli, &site, &r.machine, error) ||
+	    !sms_pcm_check(site, r.machine, sms_site_now(site), error))
+		return FALSE;
+	r.site = site;
+	r.loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, quit, &r);
+	g_unix_signal_add(SIGINT, quit, &r);
+	g_timeout_add_seconds(1, tick, &r);
+	g_main_loop_run(r.loop);
+	g_main_loop_unref(r.loop);
+	g_free(r.machine);
+	return TRUE;
+}
+
+gboolean
+sms_pcm_cmd_list(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	g_autofree char *m = NULL;
+	g_autoptr(GString) o = g_string_new(NULL);
+	if (!sms_cli_parse(cli, "list", NULL, "Pending, Executed and Archived commands with their "
+	                   "offer, mandatory and expiry times.", NULL, &argc, &argv, error) ||
+	    !open_ws(cli, &site, &m, error) || !sms_pcm_list(site, m, cli->json, o, error))
+		return FALSE;
+	fputs(o->str, stdout);
+	return TRUE;
+}
+
+static gboolean
+job_action(SmsCli *cli, int argc, char **argv, gboolean execute, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	g_autofree char *m = NULL;
+	if (!sms_cli_parse(cli, execute ? "execute" : "archive", "JOB", execute ?
+	                   "Run an offered command now." : "Move a command to Archived.", NULL,
+	                   &argc, &argv, error))
+		return FALSE;
+	if (argc != 2)
+		return sms_throw(error, SMS_ERROR_USAGE, "expected a job ID");
+	if (!open_ws(cli, &site, &m, error))
+		return FALSE;
+	if (execute ? !sms_pcm_execute(site, m, argv[1], sms_site_now(site), error)
+	            : !sms_pcm_archive(site, m, argv[1], sms_site_now(site), error))
+		return FALSE;
+	g_print("%s: job %s %s\n", m, argv[1], execute ? "started" : "archived");
+	return TRUE;
+}
+
+gboolean
+sms_pcm_cmd_execute(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	return job_action(cli, argc, argv, TRUE, error);
+}
+
+gboolean
+sms_pcm_cmd_archive(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	return job_action(cli, argc, argv, FALSE, error);
+}
+
+gboolean
+sms_pcm_cmd_messages(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	g_autofree char *m = NULL;
+	g_autoptr(GString) o = g_string_new(NULL);
+	if (!sms_cli_parse(cli, "messages", NULL, "Messages the site sent to this workstation's "
+	                   "user (forced-disconnect warnings, ...).", NULL, &argc, &argv, error) ||
+	    !open_ws(cli, &site, &m, error) || !sms_pcm_messages(site, m, cli->json, o, error))
+		return FALSE;
+	fputs(o->str, stdout);
+	return TRUE;
+}
+
+gboolean
+sms_pcm_cmd_dump(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	gboolean all = FALSE;
+	GOptionEntry entries[] = {
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "this workstation's file on its logon server "
+		  "(needs --site and --workstation)", NULL },
+		{ NULL }
+	};
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) o = g_string_new(NULL);
+	if (!sms_cli_parse(cli, "dump", "[FILE... | --all]", "Print PCM instruction files field by "
+	                   "field, as PCMDUMP did (dates MM/DD/YY HH:MM:SS).", entries, &argc, &argv,
+	                   error))
+		return FALSE;
+	for (int i = 1; i < argc; i++)
+		g_ptr_array_add(files, g_strdup(argv[i]));
+	if (all) {
+		g_autoptr(SmsSite) site = NULL;
+		g_autofree char *m = NULL;
+		sqlite3_stmt *st;
+		gboolean row;
+		if (!open_ws(cli, &site, &m, error))
+			return FALSE;
+		st = sms_db_stmt(site->db, "SELECT m.smsid, (SELECT server FROM domain_logon_servers d "
+		                 "WHERE d.domain = m.domain ORDER BY ord LIMIT 1) FROM machines m WHERE "
+		                 "name = ?", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, m);
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row || sqlite3_column_type(st, 0) == SQLITE_NULL)
+			return sms_throw(error, SMS_ERROR_NOT_FOUND, "%s has no SMS ID yet", m);
+		{
+			g_autofree char *box = sms_layout_pcins(site, sms_db_col_ctext(st, 1));
+			g_ptr_array_add(files, g_strdup_printf("%s/%s.INS", box, sms_db_col_ctext(st, 0)));
+		}
+		sqlite3_reset(st);
+	}
+	if (files->len == 0)
+		return sms_throw(error, SMS_ERROR_USAGE, "dump: expected FILE... or --all");
+	if (cli->json)
+		g_string_append_c(o, '[');
+	for (guint i = 0; i < files->len; i++) {
+		g_autoptr(SmsInsFile) f = NULL;
+		if (!sms_ins_load(files->pdata[i], &f, error))
+			return FALSE;
+		if (cli->json) {
+			if (i)
+				g_string_append_c(o, ',');
+			sms_ins_dump_json(f, files->pdata[i], o);
+		} else {
+			if (i)
+				g_string_append_c(o, '\n');
+			sms_ins_dump(f, files->pdata[i], o);
+		}
+	}
+	if (cli->json)
+		g_string_append(o, "]\n");
+	fputs(o->str, stdout);
+	return TRUE;
+}
