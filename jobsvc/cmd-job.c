@@ -45,25 +45,27 @@ job_create(SmsCli *cli, SmsSite *site, int argc, char **argv, GError **error)
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(SmsJob) job = NULL;
-	struct { const char *key; const char *v; } map[] = {
-		{ "Type", type }, { "Package", package }, { "Command", command }, { "Target", target },
-		{ "LimitToSite", limit }, { "IncludeSubsites", subsites }, { "StartAfter", start },
-		{ "OfferAfter", offer }, { "MandatoryAfter", mandatory }, { "ExpiresAfter", expires },
-		{ "Priority", priority }, { "Repeat", repeat }, { "Send", send },
-		{ "Distribute", distribute }, { "RemoveFrom", remove_from }, { "Comment", comment },
-		{ "Name", name },
-	};
 	if (!sms_cli_parse(cli, "job create", "--type TYPE --package ID [OPTIONS]",
 	                   "Create a job with the properties of SMS 1.x (validated as SMS did).",
 	                   entries, &argc, &argv, error))
 		return FALSE;
 	if (argc != 1)
 		return sms_throw(error, SMS_ERROR_USAGE, "job create: unexpected argument '%s'", argv[1]);
+	{
+		struct { const char *key; const char *v; } map[] = {
+			{ "Type", type }, { "Package", package }, { "Command", command }, { "Target", target },
+			{ "LimitToSite", limit }, { "IncludeSubsites", subsites }, { "StartAfter", start },
+			{ "OfferAfter", offer }, { "MandatoryAfter", mandatory }, { "ExpiresAfter", expires },
+			{ "Priority", priority }, { "Repeat", repeat }, { "Send", send },
+			{ "Distribute", distribute }, { "RemoveFrom", remove_from }, { "Comment", comment },
+			{ "Name", name },
+		};
 	for (gsize i = 0; i < G_N_ELEMENTS(map); i++) {
 		if (map[i].v) {
 			g_ptr_array_add(keys, g_strdup(map[i].key));
 			g_ptr_array_add(values, g_strdup(map[i].v));
 		}
+	}
 	}
 	for (char **s = sets; s && *s; s++) {
 		char *eq = strchr(*s, '=');

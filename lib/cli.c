@@ -115,6 +115,20 @@ sms_cli_parse(SmsCli *cli, const char *cmdname, const char *parameter_string,
 	/* glib wants argv[0] = program name for the usage line */
 	g_autofree char *old0 = NULL;
 
+	/* the global options are accepted after the command name too */
+	GOptionEntry globals[] = {
+		{ "site", 0, 0, G_OPTION_ARG_FILENAME, &cli->site_dir, "site root", "DIR" },
+		{ "workstation", 0, 0, G_OPTION_ARG_STRING, &cli->workstation, "workstation", "WKS" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "JSON output", NULL },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "more output", NULL },
+		{ "service", 0, 0, G_OPTION_ARG_NONE, &cli->service, "PCM service mode", NULL },
+		{ "execute", 0, 0, G_OPTION_ARG_NONE, &cli->execute, "PCM real mode", NULL },
+		{ NULL }
+	};
+	GOptionGroup *group = g_option_group_new("global", "Global options:",
+	                                         "Show global options", NULL, NULL);
+	g_option_group_add_entries(group, globals);
+	g_option_context_add_group(ctx, group);
 	g_option_context_set_summary(ctx, summary);
 	if (entries)
 		g_option_context_add_main_entries(ctx, entries, NULL);

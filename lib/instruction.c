@@ -101,7 +101,7 @@ finish(GString *out, gsize *out_len)
 static char *
 clean(const char *s)
 {
-	char *c = g_strdup(s ? s : "");
+	char *c = g_strdup(s && *s ? s : "-");
 	for (char *p = c; *p; p++)
 		if (*p == '\t' || *p == '\n' || *p == '\r')
 			*p = ' ';
@@ -146,7 +146,8 @@ sms_instruction_serialize(const SmsInstruction *i, gsize *out_len)
 		g_string_append(o, "[Targets]\n");
 		for (guint k = 0; k < i->targets->len; k++) {
 			SmsInstrTarget *t = i->targets->pdata[k];
-			g_autofree char *m = clean(t->machine), *d = clean(t->domain), *s = clean(t->smsid);
+			g_autofree char *m = clean(t->machine), *d = clean(t->domain);
+			g_autofree char *s = clean(t->smsid && *t->smsid ? t->smsid : "-");
 			g_string_append_printf(o, "%u=%s\t%s\t%s\n", k + 1, m, d, s);
 		}
 	}
@@ -219,7 +220,7 @@ get_time(SmsIni *ini, SmsIniSection *s, const char *k, SmsTime *out, GError **er
 static char *
 dup_or_null(const char *s)
 {
-	return s && *s ? g_strdup(s) : NULL;
+	return s && *s && strcmp(s, "-") != 0 ? g_strdup(s) : NULL;
 }
 
 gboolean
@@ -314,7 +315,7 @@ sms_instruction_parse(const char *name, const char *data, gsize len, SmsInstruct
 			if (g_strv_length(f) != 3 || *f[0] == '\0')
 				return sms_ini_throw(error, ini, e->line, SMS_INI_ERROR_BAD_VALUE,
 				                     "target: expected MACHINE<tab>DOMAIN<tab>SMSID");
-			sms_instruction_add_target(i, f[0], f[1], *f[2] ? f[2] : NULL);
+			sms_instruction_add_target(i, f[0], f[1], strcmp(f[2], "-") != 0 ? f[2] : NULL);
 		}
 	}
 	if ((s = sms_ini_find(ini, "Status"))) {
@@ -327,7 +328,7 @@ sms_instruction_parse(const char *name, const char *data, gsize len, SmsInstruct
 				return sms_ini_throw(error, ini, e->line, SMS_INI_ERROR_BAD_VALUE,
 				                     "status row: expected 8 tab-separated fields");
 			r = g_new0(SmsInstrStatusRow, 1);
-			r->table = g_strdup(f[0]);
+			r->table = dup_or_null(f[0]);
 			r->site = dup_or_null(f[1]);
 			r->server = dup_or_null(f[2]);
 			r->machine = dup_or_null(f[3]);
