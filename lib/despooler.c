@@ -1131,8 +1131,13 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 			return FALSE;
 		if (stuck == NULL)
 			return install_now(site, ins, w, tree, dest, now, error);
-		sms_log(site, DESP, now, "Legacy copy to %s stopped at %s (in use) after %u file(s): "
-		        "the directory now holds a mix of old and new files", dest, stuck, copied);
+		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+		                                 .event = "distribute.partial", .job = w->job,
+		                                 .package = ins->package_id, .server = w->server,
+		                                 .detail = stuck }, error,
+		              "Legacy copy to %s stopped at %s (in use) after %u changed file(s): the "
+		              "directory now holds a mix of old and new files", dest, stuck, copied))
+			return FALSE;
 	}
 	{
 		int k;

@@ -310,11 +310,19 @@ parse_event(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GE
 		e->kind = SMS_SCN_LOGON;
 		e->arg1 = sms_strup(words[1]);
 		e->arg2 = n == 3 ? g_strdup(words[2]) : NULL;
+	} else if (n == 4 && sms_str_equal_ci(words[0], "Update") &&
+	           sms_str_equal_ci(words[1], "Package")) {
+		e->kind = SMS_SCN_UPDATE_PACKAGE;
+		e->arg1 = g_strdup(words[2]);
+		e->arg2 = sms_resolve_path(dir, words[3]);
+		if (!g_file_test(e->arg2, G_FILE_TEST_IS_DIR))
+			return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
+			                     "Action: %s: no such source directory", e->arg2);
 	} else {
 		return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
 		                     "Action: '%s' is not one of: Cancel Job NAME | Pause Despooler SITE"
 		                     " | Continue Despooler SITE | Import Registry SERVER FILE.reg | "
-		                     "Logon WORKSTATION [USER]", action);
+		                     "Logon WORKSTATION [USER] | Update Package NAME DIR", action);
 	}
 	return sms_ini_section_check_unused(ini, sec, "At, Action", error);
 }
@@ -421,6 +429,11 @@ cross_check(SmsScenario *s, GError **error)
 		case SMS_SCN_IMPORT_REGISTRY:
 			if (!sms_world_def_server(s->world, e->arg1))
 				return scn_throw(error, s, e->line, "event %s: unknown server '%s'", e->name,
+				                 e->arg1);
+			break;
+		case SMS_SCN_UPDATE_PACKAGE:
+			if (!sms_scenario_package(s, e->arg1))
+				return scn_throw(error, s, e->line, "event %s: no [Package %s]", e->name,
 				                 e->arg1);
 			break;
 		case SMS_SCN_LOGON:

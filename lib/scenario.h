@@ -58,6 +58,7 @@ typedef enum {
 	SMS_SCN_CONTINUE_DESPOOLER,
 	SMS_SCN_IMPORT_REGISTRY,
 	SMS_SCN_LOGON,
+	SMS_SCN_UPDATE_PACKAGE,    /* the admin replaced the package's source files */
 } SmsScnActionKind;
 
 typedef struct {

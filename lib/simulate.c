@@ -424,6 +424,24 @@ run_timed(Sim *sim, Timed *t, SmsTime now, GError **error)
 		SmsSite *site = sim_site(sim, e->arg1);
 		return sms_despooler_set_paused(site, e->kind == SMS_SCN_PAUSE_DESPOOLER, now, error);
 	}
+	case SMS_SCN_UPDATE_PACKAGE: {
+		g_autofree char *up = sms_strup(e->arg1);
+		const char *id = g_hash_table_lookup(sim->pkg_ids, up);
+		SmsScnPackage *p = sms_scenario_package(sim->scn, e->arg1);
+		SmsSite *site = sim_site(sim, p->site);
+		sqlite3_stmt *st = sms_db_stmt(site->db, "UPDATE packages SET source = ?1, server_source "
+		                               "= ?1 WHERE id = ?2", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, e->arg2);
+		sms_db_bind_text(st, 2, id);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+		return sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
+		                                   .event = "package.updated", .package = id }, error,
+		                "Source files of package %s replaced by %s (send again with 'Even if "
+		                "previously sent', KB Q160567)", id, e->arg2);
+	}
 	case SMS_SCN_IMPORT_REGISTRY: {
 		SmsSite *site = site_of_server(sim, e->arg1);
 		if (!import_registry(site, e->arg1, e->arg2, error))
