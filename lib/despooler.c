@@ -815,7 +815,11 @@ install_path(SmsSite *site, const SmsInstruction *ins, const char *server, guint
 	g_autofree char *drive = NULL;
 	if (p)
 		return p;
-	letter = choose_drive(site, server, min_free, need_mb);
+	/* Run Command: the SMS drive if it has the minimum free space (notes §4.3); share
+	 * packages: the root of the drive with the most free space (RG:S3D3F) */
+	letter = choose_drive(site, server,
+	                      ins->job_type == SMS_JOB_SHARE_PACKAGE ? G_MAXINT32 : min_free,
+	                      need_mb);
 	if (ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name) {
 		g_autofree char *share = g_strdup(ins->share_name);
 		for (char *c = share; *c; c++)
@@ -1595,7 +1599,9 @@ sms_despooler_next_wakeup(SmsSite *site, SmsTime now)
 	                 &error);
 	if (st && sms_db_step(site->db, st, &row, &error) && row &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		next = MIN(next, sms_poll_ceil(site, MAX(now, sqlite3_column_int64(st, 0))));
+		/* retries fall on t0 + k*x (on the poll grid); the forced disconnection is a timer
+		 * z minutes after the warning, to the minute */
+		next = MIN(next, MAX(now, sqlite3_column_int64(st, 0)));
 	if (st)
 		sqlite3_reset(st);
 	st = sms_db_stmt(site->db, "SELECT EXISTS (SELECT 1 FROM desp_jobs j WHERE j.ins_written = 0"

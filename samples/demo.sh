@@ -20,7 +20,7 @@ run() {
 	cat "$DEMO/$name.timeline"
 	for root in "$DEMO/$name"/*/; do
 		[ -f "$root/site.db" ] || continue
-		for id in $("$BIN/jobsvc" --site "$root" job list --origin-only --ids 2>/dev/null); do
+		for id in $("$BIN/jobsvc" --site "$root" job list --local --ids 2>/dev/null); do
 			say "Job Details: $id at $(basename "$root")"
 			"$BIN/jobsvc" --site "$root" job show "$id"
 		done
