@@ -83,7 +83,7 @@ job_create(SmsCli *cli, SmsSite *site, int argc, char **argv, GError **error)
 		g_print("{\"id\":\"%s\"}\n", job->id);
 	else
 		g_print("Created job %s (%s, package %s), Pending until %s\n", job->id,
-		        sms_job_type_name(job->type), job->package, sms_time_format(job->start_after));
+		        sms_job_type_name(job->type), job->package, sms_time_str(job->start_after));
 	return TRUE;
 }
 

@@ -914,12 +914,13 @@ static gboolean
 set_acl(SmsSite *site, const char *server, const char *share, gboolean revoke,
         GError **error)
 {
-	if (revoke)
+	if (revoke) {
+		g_autofree char *only = g_strdup_printf("%s:Full", site->self->service_account);
 		return exec_args(site, error, "INSERT INTO share_acl(server, share, acl, saved_acl, "
 		                 "revoked) VALUES (?1, ?2, ?3, 'Everyone:Read', 1) ON CONFLICT(server, "
 		                 "share) DO UPDATE SET saved_acl = CASE WHEN revoked THEN saved_acl ELSE "
-		                 "acl END, acl = ?3, revoked = 1", "sss", server, share,
-		                 g_strdup_printf("%s:Full", site->self->service_account));
+		                 "acl END, acl = ?3, revoked = 1", "sss", server, share, only);
+	}
 	return exec_args(site, error, "UPDATE share_acl SET acl = COALESCE(saved_acl, acl), "
 	                 "saved_acl = NULL, revoked = 0 WHERE server = ? AND share = ?", "ss", server,
 	                 share);
@@ -1205,7 +1206,7 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 		                                 .user = first->user, .detail = count }, error,
 		              "%s of package %s on %s failed: %s is in use by %s (retry %d; next "
 		              "attempt %s)", removal ? "Removal" : "Installation", ins->package_id,
-		              w->server, first->file, first->user, k, sms_time_format(w->next_attempt)))
+		              w->server, first->file, first->user, k, sms_time_str(w->next_attempt)))
 			return FALSE;
 		if (k == 0)
 			return report(site, ins, "server", w->server, NULL, SMS_STATUS_RETRYING, NULL,

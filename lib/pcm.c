@@ -489,7 +489,7 @@ start_command(SmsSite *site, Client *c, Cmd *cmd, SmsTime now, GError **error)
 		/* nowhere to connect now: try at the next poll */
 		cmd->run_at = poll_at(c, now + 1);
 		sms_log(site, PCM, now, "%s: no distribution server for job %s accepts connections; "
-		        "retrying at %s", c->machine, cmd->job, sms_time_format(cmd->run_at));
+		        "retrying at %s", c->machine, cmd->job, sms_time_str(cmd->run_at));
 		return exec_args(site, error, "UPDATE pcm_cmds SET run_at = ? WHERE machine = ? AND "
 		                 "job = ?", "iss", cmd->run_at, c->machine, cmd->job);
 	}
@@ -616,7 +616,7 @@ evaluate(SmsSite *site, Client *c, SmsTime now, gboolean is_poll, SmsTime *out_n
 			                                 .event = "pcm.expired", .job = cmd->job,
 			                                 .machine = c->machine, .user = c->user }, error,
 			              "%s: job %s expired (Expires After %s on the workstation's clock)",
-			              c->machine, cmd->job, sms_time_format(cmd->expires)) ||
+			              c->machine, cmd->job, sms_time_str(cmd->expires)) ||
 			    !write_status(site, c, cmd->job, cmd->site, "Expired", NULL, NULL, now, error))
 				return FALSE;
 			continue;

@@ -424,7 +424,7 @@ create_repeat(SmsSite *site, const SmsJob *j, SmsTime now, GError **error)
 	                                   .event = "job.repeated", .job = n->id,
 	                                   .detail = n->origin_job }, error,
 	                "Repeat of job %s: new job %s starts after %s", n->origin_job, n->id,
-	                sms_time_format(next));
+	                sms_time_str(next));
 }
 
 static gboolean
@@ -445,7 +445,7 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 	                                 .event = "job.activated", .job = j->id,
 	                                 .package = j->package }, error,
 	              "Job %s (%s) activated at the poll after its Start After %s", j->id,
-	              sms_job_type_name(j->type), sms_time_format(j->start_after)))
+	              sms_job_type_name(j->type), sms_time_str(j->start_after)))
 		return FALSE;
 	if (j->repeat != SMS_REPEAT_NEVER && !create_repeat(site, j, now, error))
 		return FALSE;

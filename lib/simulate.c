@@ -515,7 +515,7 @@ run_instant(Sim *sim, SmsTime now, GError **error)
 					continue;
 				if (!components[c].pass(site, now, error)) {
 					g_prefix_error(error, "%s %s at %s: ", site->code, components[c].name,
-					               sms_time_format(now));
+					               sms_time_str(now));
 					return FALSE;
 				}
 			}
@@ -530,7 +530,7 @@ run_instant(Sim *sim, SmsTime now, GError **error)
 				return sms_throw(error, SMS_ERROR_STATE,
 				                 "%s %s still has work due at %s after 50 passes (a bug: "
 				                 "please report it with the scenario)", site->code,
-				                 components[c].name, sms_time_format(now));
+				                 components[c].name, sms_time_str(now));
 	}
 	return TRUE;
 }

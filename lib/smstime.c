@@ -186,3 +186,12 @@ sms_duration_format(SmsTime secs)
 		return g_strdup_printf("%" G_GINT64_FORMAT " h %02" G_GINT64_FORMAT " min", h, mm);
 	return g_strdup_printf("%" G_GINT64_FORMAT " min", mm);
 }
+
+const char *
+sms_time_str(SmsTime t)
+{
+	static _Thread_local char bufs[8][24];
+	static _Thread_local unsigned next;
+	char *b = bufs[next++ % 8];
+	return sms_time_format_buf(t, b);
+}

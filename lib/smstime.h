@@ -20,6 +20,8 @@ gboolean sms_time_parse(const char *s, SmsTime *out, GError **error);
 char *sms_time_format(SmsTime t);
 /* Same into a caller buffer of at least 20 bytes; returns buf. */
 const char *sms_time_format_buf(SmsTime t, char buf[static 24]);
+/* Same into one of 8 rotating thread-local buffers: for a message argument. */
+const char *sms_time_str(SmsTime t);
 /* PCMDUMP style "MM/DD/YY HH:MM:SS"; SMS_TIME_NONE -> "00/00/00 00:00:00". */
 char *sms_time_format_pcm(SmsTime t);
 /* Current local wall-clock time of this machine. */

@@ -19,7 +19,10 @@ make_tree(const char *dir)
 	g_free(sms_test_write(src, "SUB/EMPTY.DAT", ""));
 	big = sms_test_write(src, "BIG.TXT", s->str);
 	g_string_free(s, TRUE);
-	g_assert_cmpint(g_mkdir_with_parents(g_build_filename(src, "EMPTYDIR", NULL), 0755), ==, 0);
+	{
+		g_autofree char *e = g_build_filename(src, "EMPTYDIR", NULL);
+		g_assert_cmpint(g_mkdir_with_parents(e, 0755), ==, 0);
+	}
 	return g_steal_pointer(&src);
 }
 
@@ -51,8 +54,12 @@ test_roundtrip(void)
 		g_assert_true(g_file_get_contents(b, &y, NULL, NULL));
 		g_assert_cmpstr(x, ==, y);
 	}
-	g_assert_true(g_file_test(g_build_filename(out, "EMPTYDIR", NULL), G_FILE_TEST_IS_DIR));
-	g_assert_true(g_file_test(g_build_filename(out, "SUB/EMPTY.DAT", NULL), G_FILE_TEST_IS_REGULAR));
+	{
+		g_autofree char *e1 = g_build_filename(out, "EMPTYDIR", NULL);
+		g_autofree char *e2 = g_build_filename(out, "SUB/EMPTY.DAT", NULL);
+		g_assert_true(g_file_test(e1, G_FILE_TEST_IS_DIR));
+		g_assert_true(g_file_test(e2, G_FILE_TEST_IS_REGULAR));
+	}
 	/* extracting into a non-empty directory is refused */
 	g_assert_false(sms_archive_extract(arc, out, 0, NULL, &error));
 	g_clear_error(&error);
@@ -143,7 +150,10 @@ test_unsafe_entry(void)
 	g_assert_true(g_file_set_contents(arc, data, (gssize)len, NULL));
 	g_assert_false(sms_archive_extract(arc, out, 0, NULL, &error));
 	g_assert_error(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_UNSAFE_PATH);
-	g_assert_false(g_file_test(g_build_filename(dir, "EVIL", NULL), G_FILE_TEST_EXISTS));
+	{
+		g_autofree char *evil = g_build_filename(dir, "EVIL", NULL);
+		g_assert_false(g_file_test(evil, G_FILE_TEST_EXISTS));
+	}
 	g_clear_error(&error);
 	memcpy(hit, "/tmp/EVI", 8);
 	g_assert_true(g_file_set_contents(arc, data, (gssize)len, NULL));
