@@ -311,3 +311,9 @@ sms_json_append_string(GString *buf, const char *s)
 	}
 	g_string_append_c(buf, '"');
 }
+
+gint
+sms_strptr_cmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}

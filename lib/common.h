@@ -74,5 +74,8 @@ gboolean sms_str_equal_ci(const char *a, const char *b);
 gboolean sms_parse_int(const char *s, gint64 min, gint64 max, gint64 *out, GError **error);
 gboolean sms_parse_bool(const char *s, gboolean *out, GError **error);
 
+/* GCompareFunc for a GPtrArray of strings (compares the strings, not the pointers). */
+gint sms_strptr_cmp(gconstpointer a, gconstpointer b);
+
 /* JSON string escaping (appends a quoted string to buf). */
 void sms_json_append_string(GString *buf, const char *s);

@@ -489,7 +489,7 @@ strip_ins(SmsSite *site, const char *job, const char *package, guint *out_n, GEr
 		while (gd && (name = g_dir_read_name(gd)) != NULL)
 			if (g_str_has_suffix(name, ".INS"))
 				g_ptr_array_add(names, g_strdup(name));
-		g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+		g_ptr_array_sort(names, sms_strptr_cmp);
 		for (guint i = 0; i < names->len; i++) {
 			g_autofree char *p = g_build_filename(dir, names->pdata[i], NULL);
 			gboolean changed = FALSE;
@@ -771,7 +771,7 @@ legacy_copy(const char *src, const char *dst, const char *rel, GPtrArray *held,
 		return FALSE;
 	while ((name = g_dir_read_name(d)) != NULL)
 		g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	g_ptr_array_sort(names, sms_strptr_cmp);
 	for (guint i = 0; i < names->len && *out_stuck == NULL; i++) {
 		g_autofree char *s = g_build_filename(src, names->pdata[i], NULL);
 		g_autofree char *t = g_build_filename(dst, names->pdata[i], NULL);

@@ -66,7 +66,7 @@ list_dir(const char *dir, const char *suffix)
 	while (d && (name = g_dir_read_name(d)) != NULL)
 		if (suffix == NULL || g_str_has_suffix(name, suffix))
 			g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	g_ptr_array_sort(names, sms_strptr_cmp);
 	return names;
 }
 

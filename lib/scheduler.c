@@ -473,7 +473,7 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 			if (!dup)
 				g_ptr_array_add(sites, g_strdup(t->site));
 		}
-		g_ptr_array_sort(sites, (GCompareFunc)g_strcmp0);
+		g_ptr_array_sort(sites, sms_strptr_cmp);
 		cmd = j->command ? sms_package_command(pkg, j->command) : NULL;
 	} else if (!server_job_sites(site, j, sites, error)) {
 		return FALSE;

@@ -67,7 +67,7 @@ list_requests(SmsSite *site, const char *outbox, SmsTime now, GPtrArray *out,
 	while ((name = g_dir_read_name(d)) != NULL)
 		if (g_str_has_suffix(name, ".SRQ") || g_str_has_suffix(name, ".SRS"))
 			g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	g_ptr_array_sort(names, sms_strptr_cmp);
 	for (guint i = 0; i < names->len; i++) {
 		g_autofree char *path = g_build_filename(outbox, names->pdata[i], NULL);
 		g_autoptr(GError) local = NULL;
