@@ -135,6 +135,19 @@ check: all $(TEST_BIN) $(FUZZ_REPLAY)
 demo: all
 	@sh samples/demo.sh
 
+# libFuzzer builds (clang): make fuzz FUZZ_SECONDS=600 runs every target that long,
+# two at a time, adding what it finds to tests/fuzz/corpus/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+fuzz:
+	$(MAKE) B=build-fuzz BIN=bin-fuzz CC=$(FUZZ_CC) SANITIZE=address,undefined \
+	  CFLAGS=-fsanitize=fuzzer-no-link build-fuzz/libsmsemu.a
+	@mkdir -p build-fuzz/fuzzers
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  $(FUZZ_CC) -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o build-fuzz/fuzzers/$$n $$f build-fuzz/libsmsemu.a $(PKG_LIBS) || exit 1; done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzzers
+
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh
 

@@ -188,10 +188,10 @@ decode(const char *data, gsize len, gsize *out_len)
 	if (len >= 3 && (guchar)data[0] == 0xEF && (guchar)data[1] == 0xBB &&
 	    (guchar)data[2] == 0xBF) {
 		*out_len = len - 3;
-		return g_memdup2(data + 3, len - 3);
+		return g_strndup(data + 3, len - 3);
 	}
 	*out_len = len;
-	return g_memdup2(data, len);
+	return g_strndup(data ? data : "", len);
 }
 
 gboolean
