@@ -50,7 +50,7 @@ sms_ins_record_add_server(SmsInsRecord *r, const char *path, int type)
 SmsInsRecord *
 sms_ins_record_copy(const SmsInsRecord *r)
 {
-	SmsInsRecord *c = sms_ins_record_new();
+	SmsInsRecord *c = g_new0(SmsInsRecord, 1);
 	*c = *r;
 	c->site_id = g_strdup(r->site_id); c->request_id = g_strdup(r->request_id);
 	c->package_id = g_strdup(r->package_id); c->job_id = g_strdup(r->job_id);
