@@ -98,16 +98,51 @@ open_temp_beside(const char *path, int mode, char **out_tmp, GError **error)
 	return fd;
 }
 
+/* Copy src_fd to fd (copy_file_range, falling back to read/write). */
 static gboolean
-atomic_write_impl(const char *path, const void *data, gsize len, int mode, SmsSyncMode sync,
-                  const struct timeval *times, GError **error)
+copy_fd(int src_fd, int fd, const char *what, GError **error)
+{
+	gboolean use_cfr = TRUE;
+	char buf[65536];
+	for (;;) {
+		ssize_t n;
+		if (use_cfr) {
+			n = copy_file_range(src_fd, NULL, fd, NULL, 1 << 30, 0);
+			if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+			              errno == EOPNOTSUPP)) {
+				use_cfr = FALSE;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return sms_throw_errno(error, "copying '%s'", what);
+			if (n == 0)
+				return TRUE;
+			continue;
+		}
+		n = read(src_fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sms_throw_errno(error, "reading '%s'", what);
+		if (n == 0)
+			return TRUE;
+		if (!write_all(fd, buf, (gsize)n, what, error))
+			return FALSE;
+	}
+}
+
+static gboolean
+atomic_write_impl(const char *path, const void *data, gsize len, int src_fd, int mode,
+                  SmsSyncMode sync, const struct timeval *times, GError **error)
 {
 	g_autofree char *tmp = NULL;
 	g_auto(SmsFd) fd = open_temp_beside(path, mode, &tmp, error);
 
 	if (fd < 0)
 		return FALSE;
-	if (!write_all(fd, data, len, tmp, error))
+	if (src_fd >= 0 ? !copy_fd(src_fd, fd, path, error) : !write_all(fd, data, len, tmp, error))
 		goto fail;
 	if (times && futimes(fd, times) < 0) {
 		sms_throw_errno(error, "setting times of '%s'", tmp);
@@ -143,7 +178,7 @@ gboolean
 sms_atomic_write(const char *path, const void *data, gsize len, int mode, SmsSyncMode sync,
                  GError **error)
 {
-	return atomic_write_impl(path, data, len, mode, sync, NULL, error);
+	return atomic_write_impl(path, data, len, -1, mode, sync, NULL, error);
 }
 
 gboolean
@@ -162,7 +197,7 @@ sms_atomic_write_if_changed(const char *path, const void *data, gsize len, int m
 			return TRUE;
 		}
 	}
-	if (!atomic_write_impl(path, data, len, mode, sync, NULL, error))
+	if (!atomic_write_impl(path, data, len, -1, mode, sync, NULL, error))
 		return FALSE;
 	if (out_changed)
 		*out_changed = TRUE;
@@ -172,20 +207,19 @@ sms_atomic_write_if_changed(const char *path, const void *data, gsize len, int m
 gboolean
 sms_atomic_copy(const char *src, const char *dst, SmsSyncMode sync, GError **error)
 {
-	g_autofree char *data = NULL;
-	gsize len;
+	g_auto(SmsFd) in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
 	struct timeval tv[2];
 
-	if (stat(src, &st) < 0)
+	if (in < 0 || fstat(in, &st) < 0)
 		return sms_throw_errno(error, "reading '%s'", src);
-	if (!sms_read_file(src, &data, &len, error))
-		return FALSE;
+	if (!S_ISREG(st.st_mode))
+		return sms_throw(error, SMS_ERROR_INVALID, "'%s' is not a regular file", src);
 	tv[0].tv_sec = st.st_atim.tv_sec;
 	tv[0].tv_usec = st.st_atim.tv_nsec / 1000;
 	tv[1].tv_sec = st.st_mtim.tv_sec;
 	tv[1].tv_usec = st.st_mtim.tv_nsec / 1000;
-	return atomic_write_impl(dst, data, len, (int)(st.st_mode & 0777), sync, tv, error);
+	return atomic_write_impl(dst, NULL, 0, in, (int)(st.st_mode & 0777), sync, tv, error);
 }
 
 void
