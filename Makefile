@@ -91,7 +91,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%-replay)
 MANPAGES := $(sort $(wildcard man/*.1 man/*.5))
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell demo bench clean install help fuzz crash-test
+.PHONY: all check check-unit check-shell demo bench clean install help fuzz crash-test crash-test-short
 all: $(BINS)
 
 $(B)/%.o: %.c $(FLAGS_STAMP)
@@ -147,6 +147,17 @@ fuzz:
 	  $(FUZZ_CC) -std=c11 -g -O1 -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o build-fuzz/fuzzers/$$n $$f build-fuzz/libsmsemu.a $(PKG_LIBS) || exit 1; done
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzzers
+
+# Crash test (bench/RESULTS.md): a 1,000-workstation site, 20 random crashes, final
+# state compared with an uninterrupted run. CRASH_SEEDS runs it once per seed.
+CRASH_SEEDS ?= 1
+CRASH_WS ?= 1000
+crash-test: all
+	@for s in $(CRASH_SEEDS); do SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) \
+	  sh tests/crash/crash-test.sh $(CRASH_WS) 20 $$s || exit 1; done
+
+crash-test-short: all
+	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/crash-test.sh 100 20 11
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh

@@ -564,7 +564,7 @@ strip_ins_machine_job(SmsSite *site, const char *machine, const char *job, guint
 
 static gboolean
 process_sni(SmsSite *site, const char *receive, const char *name, SmsTime now,
-            gboolean *out_deferred, GError **error)
+            gboolean *out_deferred, char **out_done, char **out_mif, GError **error)
 {
 	g_autofree char *path = g_build_filename(receive, name, NULL);
 	g_autoptr(SmsSni) sni = NULL;
@@ -639,10 +639,9 @@ process_sni(SmsSite *site, const char *receive, const char *name, SmsTime now,
 	if (status >= 0 && !report(site, job, "machine", NULL, sni->machine, status, NULL,
 	                           detail ? detail : result, now, error))
 		return FALSE;
-	if (mifpath && unlink(mifpath) < 0 && errno != ENOENT)
-		return sms_throw_errno(error, "removing %s", mifpath);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return sms_throw_errno(error, "removing %s", path);
+	/* the files go once the transaction is committed (see process_receive) */
+	*out_done = g_steal_pointer(&path);
+	*out_mif = g_steal_pointer(&mifpath);
 	return TRUE;
 }
 
@@ -1460,10 +1459,18 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 	for (guint i = 0; i < sni_files->len; i++) {
 		g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
 		gboolean deferred;
+		g_autofree char *done = NULL;
+		g_autofree char *mif = NULL;
 		if (!sms_txn_begin(&txn, error) ||
-		    !process_sni(site, receive, sni_files->pdata[i], now, &deferred, error) ||
+		    !process_sni(site, receive, sni_files->pdata[i], now, &deferred, &done, &mif,
+		                 error) ||
 		    !sms_txn_commit(&txn, error))
 			return FALSE;
+		/* a crash before this point processes the status again: same result */
+		if (mif && unlink(mif) < 0 && errno != ENOENT)
+			return sms_throw_errno(error, "removing %s", mif);
+		if (done && unlink(done) < 0 && errno != ENOENT)
+			return sms_throw_errno(error, "removing %s", done);
 	}
 	return TRUE;
 }

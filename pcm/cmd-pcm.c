@@ -25,10 +25,22 @@ sms_pcm_cmd_poll(SmsCli *cli, int argc, char **argv, GError **error)
 	g_autoptr(SmsSite) site = NULL;
 	g_autofree char *m = NULL;
 	g_autoptr(GString) o = g_string_new(NULL);
+	gboolean all = FALSE;
+	GOptionEntry entries[] = {
+		{ "all-workstations", 0, 0, G_OPTION_ARG_NONE, &all, "run what is due on every "
+		  "registered workstation of the site (polls, countdowns, running commands)", NULL },
+		{ NULL }
+	};
 	if (!sms_cli_parse(cli, "poll", NULL, "One check of the logon server's instruction file "
-	                   "(as at logon or when the polling interval elapsed).", NULL, &argc, &argv,
-	                   error) ||
-	    !open_ws(cli, &site, &m, error) || !sms_pcm_check(site, m, sms_site_now(site), error) ||
+	                   "(as at logon or when the polling interval elapsed).", entries, &argc,
+	                   &argv, error))
+		return FALSE;
+	if (all) {
+		if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
+			return FALSE;
+		return sms_pcm_site_pass(site, sms_site_now(site), error);
+	}
+	if (!open_ws(cli, &site, &m, error) || !sms_pcm_check(site, m, sms_site_now(site), error) ||
 	    !sms_pcm_list(site, m, cli->json, o, error))
 		return FALSE;
 	fputs(o->str, stdout);
