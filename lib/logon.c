@@ -178,10 +178,19 @@ collect_status(SmsSite *site, SmsTime now, GError **error)
 			for (guint f = 0; f < files->len; f++) {
 				g_autofree char *src = g_build_filename(box, files->pdata[f], NULL);
 				g_autofree char *dst = g_build_filename(receive, files->pdata[f], NULL);
-				if (!sms_atomic_copy(src, dst, SMS_SYNC_FILE, error))
-					return FALSE;
-				if (unlink(src) < 0 && errno != ENOENT)
-					return sms_throw_errno(error, "removing %s", src);
+				/* same file system: one atomic rename; across file systems copy, then
+				 * remove the original */
+				if (rename(src, dst) == 0) {
+					if (!sms_fsync_dir(receive, error))
+						return FALSE;
+				} else if (errno == EXDEV) {
+					if (!sms_atomic_copy(src, dst, SMS_SYNC_FILE, error))
+						return FALSE;
+					if (unlink(src) < 0 && errno != ENOENT)
+						return sms_throw_errno(error, "removing %s", src);
+				} else {
+					return sms_throw_errno(error, "moving %s to %s", src, dst);
+				}
 				sms_log(site, LOGON, now, "Moved %s from %s to the site server", (char *)files->pdata[f],
 				        s->name);
 			}

@@ -150,8 +150,25 @@ deliver(SmsSite *site, const SmsSendRequest *r, GError **error)
 	return TRUE;
 }
 
+static gboolean sender_round(SmsSite *site, SmsTime now, gboolean *out_sent, GError **error);
+
+/* Deliveries are synchronous, so a round of at most 5 sendings (3 per site) completes
+ * before the next starts; a pass runs rounds until nothing is ready. */
 gboolean
 sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
+{
+	for (int round = 0; round < 10000; round++) {
+		gboolean sent = FALSE;
+		if (!sender_round(site, now, &sent, error))
+			return FALSE;
+		if (!sent)
+			break;
+	}
+	return TRUE;
+}
+
+static gboolean
+sender_round(SmsSite *site, SmsTime now, gboolean *out_sent, GError **error)
 {
 	g_autofree char *outbox = sms_layout_outbox(site);
 	g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(pending_free);
@@ -172,6 +189,7 @@ sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
 			continue;
 		g_hash_table_insert(per_site, r->target_site, GUINT_TO_POINTER(n + 1));
 		sent++;
+		*out_sent = TRUE;
 		/* .SRQ -> .SRS: in progress */
 		if (g_str_has_suffix(p->name, ".SRQ") && rename(from, srs) < 0)
 			return sms_throw_errno(error, "renaming %s", from);
