@@ -54,6 +54,7 @@ typedef struct {
 	GHashTable *job_ids;     /* scenario job name (upper) -> job ID */
 	GHashTable *job_site;    /* scenario job name (upper) -> origin site code */
 	GHashTable *pkg_ids;     /* scenario package name (upper) -> package ID */
+	GHashTable *machines;    /* workstation name -> SmsWorkstationDef* */
 	GPtrArray *timed;        /* Timed*, sorted */
 	guint next_timed;
 	guint64 events;
@@ -156,16 +157,23 @@ static SmsSite *
 site_of_machine(Sim *sim, const char *machine, SmsWorkstationDef **out_def)
 {
 	SmsWorldDef *w = sim->scn->world;
-	for (guint i = 0; i < w->workstations->len; i++) {
-		SmsWorkstationDef *k = w->workstations->pdata[i];
-		if (sms_str_equal_ci(k->name, machine)) {
-			SmsDomainDef *d = sms_world_def_domain(w, k->domain);
-			if (out_def)
-				*out_def = k;
-			return d ? sim_site(sim, d->site) : NULL;
+	g_autofree char *up = sms_strup(machine);
+	SmsWorkstationDef *k;
+	SmsDomainDef *d;
+	if (sim->machines == NULL) {
+		sim->machines = g_hash_table_new(g_str_hash, g_str_equal);
+		for (guint i = 0; i < w->workstations->len; i++) {
+			SmsWorkstationDef *x = w->workstations->pdata[i];
+			g_hash_table_insert(sim->machines, x->name, x);
 		}
 	}
-	return NULL;
+	k = g_hash_table_lookup(sim->machines, up);
+	if (k == NULL)
+		return NULL;
+	d = sms_world_def_domain(w, k->domain);
+	if (out_def)
+		*out_def = k;
+	return d ? sim_site(sim, d->site) : NULL;
 }
 
 static gboolean
@@ -548,6 +556,8 @@ sim_clear(Sim *sim)
 		g_hash_table_unref(sim->job_site);
 	if (sim->pkg_ids)
 		g_hash_table_unref(sim->pkg_ids);
+	if (sim->machines)
+		g_hash_table_unref(sim->machines);
 	if (sim->timed)
 		g_ptr_array_unref(sim->timed);
 	if (sim->json)
