@@ -317,12 +317,21 @@ report(SmsSite *site, const SmsInstruction *job, const char *table, const char *
 
 /* ---- instructions ---------------------------------------------------------------- */
 
+/* The job's instruction as received. Parsed once per process (cached: a status from each
+ * of 100,000 workstations must not re-parse a 100,000-target instruction); the caller
+ * gets its own reference-free copy pointer valid until the cache entry is replaced. */
 static gboolean
-load_job(SmsSite *site, const char *job, SmsInstruction **out, GError **error)
+load_job_cached(SmsSite *site, const char *job, SmsInstruction **out, GError **error)
 {
-	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT instruction FROM desp_jobs WHERE job = ?",
-	                               error);
+	g_autofree char *key = g_strdup_printf("despooler-job:%s", job);
+	SmsInstruction *cached = sms_site_cache_get(site, key);
+	sqlite3_stmt *st;
 	gboolean row;
+	if (cached) {
+		*out = cached;
+		return TRUE;
+	}
+	st = sms_db_stmt(site->db, "SELECT instruction FROM desp_jobs WHERE job = ?", error);
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, job);
@@ -333,9 +342,42 @@ load_job(SmsSite *site, const char *job, SmsInstruction **out, GError **error)
 	{
 		g_autofree char *text = g_strndup(sqlite3_column_blob(st, 0),
 		                                  (gsize)sqlite3_column_bytes(st, 0));
+		SmsInstruction *ins = NULL;
 		sqlite3_reset(st);
-		return sms_instruction_parse(job, text, strlen(text), out, error);
+		if (!sms_instruction_parse(job, text, strlen(text), &ins, error))
+			return FALSE;
+		sms_site_cache_put(site, key, ins, (GDestroyNotify)sms_instruction_free);
+		*out = ins;
+		return TRUE;
 	}
+}
+
+/* Callers own *out (a copy without the target list). */
+static gboolean
+load_job(SmsSite *site, const char *job, SmsInstruction **out, GError **error)
+{
+	SmsInstruction *c = NULL;
+	SmsInstruction *i;
+	if (!load_job_cached(site, job, &c, error))
+		return FALSE;
+	i = sms_instruction_new(c->kind);
+	i->id = g_strdup(c->id); i->job_id = g_strdup(c->job_id); i->job_type = c->job_type;
+	i->origin_site = g_strdup(c->origin_site); i->from_site = g_strdup(c->from_site);
+	i->target_site = g_strdup(c->target_site); i->package_id = g_strdup(c->package_id);
+	i->package_name = g_strdup(c->package_name);
+	i->package_version = g_strdup(c->package_version);
+	i->package_comment = g_strdup(c->package_comment);
+	i->package_file = g_strdup(c->package_file); i->package_crc = c->package_crc;
+	i->share_name = g_strdup(c->share_name); i->share_access = g_strdup(c->share_access);
+	i->dist_mode = c->dist_mode; i->dist_servers = g_strdup(c->dist_servers);
+	i->remove_tasks = c->remove_tasks; i->run_command = c->run_command;
+	i->command_name = g_strdup(c->command_name); i->command_line = g_strdup(c->command_line);
+	i->platforms = c->platforms; i->command_flags = c->command_flags;
+	i->offer_after = c->offer_after; i->mandatory_after = c->mandatory_after;
+	i->expires_after = c->expires_after; i->force_slow_link = c->force_slow_link;
+	i->priority = c->priority; i->created = c->created;
+	*out = i;
+	return TRUE;
 }
 
 static gboolean
@@ -443,6 +485,10 @@ accept_install(SmsSite *site, const char *receive, const char *base, SmsInstruct
 		sms_db_bind_text(st, 3, store_file);
 		if (!sms_db_step_done(site->db, st, error))
 			return FALSE;
+		{
+			g_autofree char *key = g_strdup_printf("despooler-job:%s", ins->job_id);
+			sms_site_cache_drop(site, key);
+		}
 	}
 	if (!target_servers(site, ins, servers, error))
 		return FALSE;

@@ -125,9 +125,15 @@ static gboolean
 deliver(SmsSite *site, const SmsSendRequest *r, GError **error)
 {
 	g_autofree char *tosend = sms_layout_tosend(site);
-	g_autofree char *receive = NULL;
-	if (!sms_layout_receive_of_root(r->target_root, &receive, error))
-		return FALSE;
+	g_autofree char *key = g_strdup_printf("sender-receive:%s", r->target_root);
+	const char *receive = sms_site_cache_get(site, key);
+	if (receive == NULL) {
+		char *found = NULL;
+		if (!sms_layout_receive_of_root(r->target_root, &found, error))
+			return FALSE;
+		sms_site_cache_put(site, key, found, g_free);
+		receive = found;
+	}
 	if (!g_file_test(receive, G_FILE_TEST_IS_DIR))
 		return sms_throw(error, SMS_ERROR_NOT_FOUND, "%s: the target's inbox is missing",
 		                 receive);

@@ -176,6 +176,8 @@ sms_site_free(SmsSite *site)
 		return;
 	if (site->logs)
 		g_hash_table_unref(site->logs);
+	if (site->cache)
+		g_hash_table_unref(site->cache);
 	sms_db_close(site->db);
 	sms_world_def_free(site->def);
 	g_free(site->root);
@@ -734,4 +736,43 @@ SmsTime
 sms_poll_ceil(SmsSite *site, SmsTime t)
 {
 	return sms_time_ceil(t, sms_response_poll_minutes(site->self->response) * SMS_MINUTE);
+}
+
+typedef struct {
+	gpointer value;
+	GDestroyNotify destroy;
+} CacheEntry;
+
+static void
+cache_entry_free(gpointer p)
+{
+	CacheEntry *e = p;
+	if (e->destroy)
+		e->destroy(e->value);
+	g_free(e);
+}
+
+gpointer
+sms_site_cache_get(SmsSite *site, const char *key)
+{
+	CacheEntry *e = site->cache ? g_hash_table_lookup(site->cache, key) : NULL;
+	return e ? e->value : NULL;
+}
+
+void
+sms_site_cache_put(SmsSite *site, const char *key, gpointer value, GDestroyNotify destroy)
+{
+	CacheEntry *e = g_new0(CacheEntry, 1);
+	if (site->cache == NULL)
+		site->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cache_entry_free);
+	e->value = value;
+	e->destroy = destroy;
+	g_hash_table_insert(site->cache, g_strdup(key), e);
+}
+
+void
+sms_site_cache_drop(SmsSite *site, const char *key)
+{
+	if (site->cache)
+		g_hash_table_remove(site->cache, key);
 }

@@ -28,7 +28,15 @@ typedef struct SmsSite {
 	sqlite3 *db;
 	GHashTable *logs;         /* component -> FILE* */
 	SmsTime now_override;     /* SMS_TIME_NONE unless a caller pinned "now" */
+	GHashTable *cache;        /* per-process caches of components: key -> (GDestroyNotify)
+	                           * values; see sms_site_cache_* */
 } SmsSite;
+
+/* A per-site, per-process cache (e.g. parsed instructions by job). Values are freed
+ * with `destroy` when replaced, dropped or when the site is closed. */
+gpointer sms_site_cache_get(SmsSite *site, const char *key);
+void sms_site_cache_put(SmsSite *site, const char *key, gpointer value, GDestroyNotify destroy);
+void sms_site_cache_drop(SmsSite *site, const char *key);
 
 /* Create a site root from a site.ini (copied into the root with addresses made
  * absolute): directory tree of every server, database, registry files. Fails if the
