@@ -11,10 +11,22 @@
 #include "pcm.h"
 #include "pdf.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define PCM "pcm"
+
+static gboolean execute_mode;
+
+void
+sms_pcm_set_execute(gboolean execute)
+{
+	execute_mode = execute;
+}
 #define COUNTDOWN (5 * SMS_MINUTE)
 
 static const SmsMigration pcm_migrations[] = {
@@ -478,6 +490,110 @@ first_word(const char *cmdline)
 	return g_ascii_strup(p, (gssize)(e - p));
 }
 
+/* Local directory of \\SERVER\SMS_PKGC\PKG\ in the site root. */
+static char *
+package_dir(SmsSite *site, const char *server, Cmd *cmd)
+{
+	g_auto(GStrv) list = g_strsplit(cmd->servers ? cmd->servers : "", "\n", -1);
+	for (char **p = list; *p; p++) {
+		g_autofree char *s = unc_server(*p);
+		if (sms_str_equal_ci(s, server)) {
+			/* \\S\SHARE\DIR\ -> servers/S/<drive>/SHARE/DIR, drive from SMS_PKG<drive> */
+			g_auto(GStrv) parts = g_strsplit(*p + 2, "\\", -1);
+			if (g_strv_length(parts) >= 3 && g_str_has_prefix(parts[1], "SMS_PKG")) {
+				char drive[2] = { parts[1][7], 0 };
+				return g_build_filename(site->root, "servers", parts[0], drive, parts[1],
+				                        parts[2], NULL);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* pcm --execute: run the command line through /bin/sh in the package directory with a
+ * timeout, holding a real lock on the file it starts. Returns the result text. */
+static char *
+run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, gboolean *ok)
+{
+	g_autofree char *dir = package_dir(site, server, cmd);
+	g_autofree char *exe = first_word(cmd->command_line);
+	g_autofree char *windir = NULL;
+	const char *t = g_getenv("SMSEMU_PCM_TIMEOUT");
+	gint64 timeout = t ? g_ascii_strtoll(t, NULL, 10) : 600;
+	gint64 start = g_get_real_time();
+	int lockfd = -1, status = 0;
+	pid_t pid;
+	*ok = FALSE;
+	if (dir == NULL || !g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return g_strdup_printf("package directory on %s not found", server);
+	{
+		g_autofree char *wdir = sms_layout_workstation(site, c->machine);
+		windir = g_build_filename(wdir, "WINDOWS", NULL);
+		(void)g_mkdir_with_parents(windir, 0755);
+	}
+	{
+		g_autofree char *lockpath = g_build_filename(dir, exe, NULL);
+		lockfd = open(lockpath, O_RDONLY | O_CLOEXEC);
+		if (lockfd >= 0)
+			(void)flock(lockfd, LOCK_SH);
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (chdir(dir) < 0)
+			_exit(127);
+		g_setenv("WINDIR", windir, TRUE);
+		execl("/bin/sh", "sh", "-c", cmd->command_line, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0) {
+		if (lockfd >= 0)
+			close(lockfd);
+		return g_strdup_printf("cannot start the command: %s", g_strerror(errno));
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if ((g_get_real_time() - start) / G_USEC_PER_SEC >= timeout) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			if (lockfd >= 0)
+				close(lockfd);
+			return g_strdup_printf("timed out after %" G_GINT64_FORMAT " s", timeout);
+		}
+		g_usleep(20000);
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	/* a status MIF written into the Windows directory after the start wins */
+	{
+		g_autoptr(GDir) d = g_dir_open(windir, 0, NULL);
+		const char *name;
+		while (d && (name = g_dir_read_name(d)) != NULL) {
+			g_autofree char *p = g_build_filename(windir, name, NULL);
+			struct stat sb;
+			g_autoptr(SmsStatusMif) mif = NULL;
+			if (!g_str_has_suffix(name, ".MIF") && !g_str_has_suffix(name, ".mif"))
+				continue;
+			if (stat(p, &sb) < 0 || (gint64)sb.st_mtime * G_USEC_PER_SEC < start - G_USEC_PER_SEC)
+				continue;
+			if (sms_mif_load(p, &mif, NULL)) {
+				*ok = mif->success;
+				return g_strdup_printf("status MIF %s: %s%s%s", name, mif->status,
+				                       mif->description ? " - " : "",
+				                       mif->description ? mif->description : "");
+			}
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		*ok = TRUE;
+		return g_strdup("exit code 0");
+	}
+	if (WIFEXITED(status))
+		return g_strdup_printf("exit code %d", WEXITSTATUS(status));
+	return g_strdup_printf("killed by signal %d", WTERMSIG(status));
+}
+
 static gboolean
 start_command(SmsSite *site, Client *c, Cmd *cmd, SmsTime now, GError **error)
 {
@@ -492,6 +608,25 @@ start_command(SmsSite *site, Client *c, Cmd *cmd, SmsTime now, GError **error)
 		        "retrying at %s", c->machine, cmd->job, sms_time_str(cmd->run_at));
 		return exec_args(site, error, "UPDATE pcm_cmds SET run_at = ? WHERE machine = ? AND "
 		                 "job = ?", "iss", cmd->run_at, c->machine, cmd->job);
+	}
+	if (execute_mode) {
+		gboolean ok;
+		g_autofree char *result = run_real(site, c, cmd, server, &ok);
+		if (!write_status(site, c, cmd->job, cmd->site, ok ? "Success" : "Failed",
+		                  ok ? NULL : result, NULL, now, error) ||
+		    !exec_args(site, error, "UPDATE pcm_cmds SET state = 4, result = ?, dist_server = ? "
+		               "WHERE machine = ? AND job = ?", "ssss", result, server, c->machine,
+		               cmd->job))
+			return FALSE;
+		cmd->finish_at = SMS_TIME_NONE;
+		cmd->session = -1;
+		return sms_emit(site, &(SmsEvent){ .time = now, .component = PCM,
+		                                   .event = "pcm.executed", .job = cmd->job,
+		                                   .package = cmd->package, .server = server,
+		                                   .machine = c->machine, .user = c->user,
+		                                   .detail = ok ? "Success" : "Failed" }, error,
+		                "%s: job %s ran %s from %s (real mode): %s", c->machine, cmd->job,
+		                cmd->command_line, server, result);
 	}
 	outcome_for(site, cmd->job, c->machine, &o);
 	st = sms_db_stmt(site->db, "INSERT INTO share_sessions(server, package, share, file, user, "
@@ -653,7 +788,9 @@ evaluate(SmsSite *site, Client *c, SmsTime now, gboolean is_poll, SmsTime *out_n
 		if (cmd->state == SMS_PCM_COUNTDOWN && cmd->run_at <= now) {
 			if (!start_command(site, c, cmd, now, error))
 				return FALSE;
-			if (cmd->session >= 0 && cmd->finish_at != SMS_TIME_NONE)
+			if (execute_mode)
+				cmd->state = SMS_PCM_EXECUTED;
+			else if (cmd->session >= 0 && cmd->finish_at != SMS_TIME_NONE)
 				cmd->state = SMS_PCM_RUNNING;
 		}
 		if (cmd->state == SMS_PCM_RUNNING && cmd->finish_at <= now) {

@@ -14,6 +14,12 @@ typedef enum {
 } SmsPcmState;
 const char *sms_pcm_state_name(SmsPcmState s);
 
+/* Real mode (pcm --execute): commands run through /bin/sh in the package directory
+ * with a timeout (SMSEMU_PCM_TIMEOUT seconds, default 600); the exit code, or a status
+ * MIF the command wrote into workstations/<NAME>/WINDOWS, is the result. Otherwise
+ * commands are simulated from the scenario's outcomes. */
+void sms_pcm_set_execute(gboolean execute);
+
 /* A user logged on: check now, then every polling interval. */
 gboolean sms_pcm_logon(SmsSite *site, const char *machine, SmsTime now, GError **error);
 /* The instruction file of `smsid` changed on the logon servers. */

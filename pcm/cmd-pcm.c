@@ -11,6 +11,7 @@
 static gboolean
 open_ws(SmsCli *cli, SmsSite **out, char **machine, GError **error)
 {
+	sms_pcm_set_execute(cli->execute);
 	if (!sms_cli_require_site(cli, error))
 		return FALSE;
 	if (cli->workstation == NULL)
