@@ -792,6 +792,10 @@ stage_tree(const char *src, const char *dst, const char *old, guint *copied, GEr
 				return FALSE;
 		} else if (o && files_equal(s, o) && link(o, t) == 0) {
 			continue;
+		} else if (link(s, t) == 0) {
+			/* the decompressed tree is private to this pass and on the same file system:
+			 * a hard link is the copy (it is removed after the pass) */
+			(*copied)++;
 		} else {
 			if (!sms_atomic_copy(s, t, SMS_SYNC_NONE, error))
 				return FALSE;
