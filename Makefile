@@ -133,7 +133,7 @@ check: all $(TEST_BIN) $(FUZZ_REPLAY)
 	  prove --exec '' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
 
 demo: all
-	@sh samples/demo.sh
+	@SMSEMU_BIN=$(abspath $(BIN)) sh samples/demo.sh
 
 # libFuzzer builds (clang): make fuzz FUZZ_SECONDS=600 runs every target that long,
 # two at a time, adding what it finds to tests/fuzz/corpus/<target>/.

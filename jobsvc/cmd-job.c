@@ -181,7 +181,7 @@ detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const cha
 			g_string_append(o, ",\"updated\":");
 			sms_json_append_string(o, t);
 			g_string_append_c(o, '}');
-		} else if (n <= 200) {
+		} else if (n <= 20) {
 			g_string_append_printf(o, "  %-15s %-4s %-9s %-19s %s\n", sms_db_col_ctext(st, 0),
 			                       sms_db_col_ctext(st, 1), sms_status_name(s), t,
 			                       detail ? detail : "");
@@ -191,8 +191,8 @@ detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const cha
 	if (json) {
 		g_string_append_c(o, ']');
 	} else {
-		if (n > 200)
-			g_string_append_printf(o, "  ... %u more (see --json)\n", n - 200);
+		if (n > 20)
+			g_string_append_printf(o, "  ... %u more (see --json)\n", n - 20);
 		g_string_append_printf(o, "  Total %u:", n);
 		for (int s = 0; s < 8; s++)
 			if (counts[s])
