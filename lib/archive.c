@@ -979,24 +979,14 @@ r_le(Reader *r, guint64 *v, int n, const char *what, GError **error)
 
 typedef enum { MODE_LIST, MODE_VERIFY, MODE_EXTRACT } Mode;
 
+/* A directory being extracted: its mode and time are set when the archive leaves it
+ * (depth first: nothing more goes into it), through the fd it was created with. */
 typedef struct {
 	char *path;
 	int fd;
-} OpenDir;
-
-typedef struct {
-	char *path;
 	guint32 mode;
 	gint64 mtime;
-} DirMeta;
-
-static void
-dir_meta_free(gpointer p)
-{
-	DirMeta *d = p;
-	g_free(d->path);
-	g_free(d);
-}
+} OpenDir;
 
 typedef struct {
 	Mode mode;
@@ -1021,28 +1011,33 @@ typedef struct {
 	const char *dest;
 	int root;
 	GArray *dstack;                 /* OpenDir: directories open above the current entry */
-	GPtrArray *dirs;                /* DirMeta: modes and times applied at the end */
 } Sink;
 
-static void
-sink_close_dirs(Sink *s, gsize keep)
+static gboolean out_err(Sink *s, GError **error, int err, const char *what,
+                        const char *path);
+
+/* Close the open directories deeper than keep; finish: set their modes and times. */
+static gboolean
+sink_close_dirs(Sink *s, gsize keep, gboolean finish, GError **error)
 {
 	while (s->dstack && s->dstack->len > keep) {
-		OpenDir *d = &g_array_index(s->dstack, OpenDir, s->dstack->len - 1);
-		close(d->fd);
-		g_free(d->path);
+		OpenDir d = g_array_index(s->dstack, OpenDir, s->dstack->len - 1);
+		struct timespec ts[2] = { { (time_t)d.mtime, 0 }, { (time_t)d.mtime, 0 } };
+		g_autofree char *path = d.path;
+		g_auto(SmsFd) fd = d.fd;
 		g_array_set_size(s->dstack, s->dstack->len - 1);
+		if (finish && (fchmod(fd, d.mode) < 0 || futimens(fd, ts) < 0))
+			return out_err(s, error, errno, "setting the mode and time of", path);
 	}
+	return TRUE;
 }
 
 static void
 sink_clear(Sink *s)
 {
-	sink_close_dirs(s, 0);
+	(void)sink_close_dirs(s, 0, FALSE, NULL);
 	if (s->dstack)
 		g_array_unref(s->dstack);
-	if (s->dirs)
-		g_ptr_array_unref(s->dirs);
 	if (s->pstack)
 		g_ptr_array_unref(s->pstack);
 	if (s->cur_fd >= 0)
@@ -1051,19 +1046,23 @@ sink_clear(Sink *s)
 	g_free(s->prev);
 }
 
-/* The fd of the directory holding path: close deeper ones (the archive is depth first
- * and the parser checked that the parent is open). */
-static int
-sink_parent_fd(Sink *s, const char *path)
+/* The fd of the directory holding path, finishing the deeper ones (the parser checked
+ * that the parent is open). */
+static gboolean
+sink_parent_fd(Sink *s, const char *path, int *out_fd, GError **error)
 {
 	gsize plen = parent_len(path);
 	while (s->dstack->len > 0) {
 		OpenDir *d = &g_array_index(s->dstack, OpenDir, s->dstack->len - 1);
-		if (strlen(d->path) == plen && strncmp(d->path, path, plen) == 0)
-			return d->fd;
-		sink_close_dirs(s, s->dstack->len - 1);
+		if (strlen(d->path) == plen && strncmp(d->path, path, plen) == 0) {
+			*out_fd = d->fd;
+			return TRUE;
+		}
+		if (!sink_close_dirs(s, s->dstack->len - 1, TRUE, error))
+			return FALSE;
 	}
-	return s->root;
+	*out_fd = s->root;
+	return TRUE;
 }
 
 static gboolean
@@ -1094,9 +1093,10 @@ consume_read(gpointer ctx, Item *it, GError **error)
 	switch (it->kind) {
 	case K_DIR:
 		if (s->mode == MODE_EXTRACT) {
-			int pfd = sink_parent_fd(s, it->path);
-			OpenDir d = { NULL, -1 };
-			DirMeta *m;
+			OpenDir d = { NULL, -1, it->mode, it->mtime };
+			int pfd;
+			if (!sink_parent_fd(s, it->path, &pfd, error))
+				return FALSE;
 			if (mkdirat(pfd, leaf_of(it->path), 0700) < 0)
 				return out_err(s, error, errno, "creating directory", it->path);
 			d.fd = openat(pfd, leaf_of(it->path),
@@ -1105,11 +1105,6 @@ consume_read(gpointer ctx, Item *it, GError **error)
 				return out_err(s, error, errno, "opening directory", it->path);
 			d.path = g_strdup(it->path);
 			g_array_append_val(s->dstack, d);
-			m = g_new0(DirMeta, 1);
-			m->path = g_strdup(it->path);
-			m->mode = it->mode;
-			m->mtime = it->mtime;
-			g_ptr_array_add(s->dirs, m);
 		} else if (s->mode == MODE_LIST && s->func) {
 			SmsArchiveEntry e = { it->path, TRUE, it->mode, 0, it->mtime, 0 };
 			return s->func(&e, s->data, error);
@@ -1124,7 +1119,9 @@ consume_read(gpointer ctx, Item *it, GError **error)
 		s->cur_crc = (guint32)crc32(0, NULL, 0);
 		s->cur_holes = FALSE;
 		if (s->mode == MODE_EXTRACT) {
-			int pfd = sink_parent_fd(s, s->cur);
+			int pfd;
+			if (!sink_parent_fd(s, s->cur, &pfd, error))
+				return FALSE;
 			s->cur_fd = openat(pfd, leaf_of(s->cur),
 			                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (s->cur_fd < 0)
@@ -1458,37 +1455,6 @@ sms_archive_verify_buffer(const guint8 *data, gsize len, SmsArchiveStats *out_st
 
 /* ---- extracting --------------------------------------------------------------- */
 
-/* Open path below root, one component at a time, never following a symlink. */
-static int
-open_below(int root, const char *path)
-{
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-	int fd = dup(root);
-
-	for (char **p = parts; fd >= 0 && *p; p++) {
-		int next = openat(fd, *p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	return fd;
-}
-
-/* Directory modes and times, deepest first (a read-only parent cannot block them). */
-static gboolean
-apply_dirs(Sink *s, GError **error)
-{
-	for (guint i = s->dirs->len; i-- > 0;) {
-		DirMeta *m = s->dirs->pdata[i];
-		struct timespec ts[2] = { { (time_t)m->mtime, 0 }, { (time_t)m->mtime, 0 } };
-		g_auto(SmsFd) fd = open_below(s->root, m->path);
-		if (fd < 0)
-			return out_err(s, error, errno, "opening directory", m->path);
-		if (fchmod(fd, m->mode) < 0 || futimens(fd, ts) < 0)
-			return out_err(s, error, errno, "setting the mode and time of", m->path);
-	}
-	return TRUE;
-}
-
 /* The trailer's total, if the archive ends with a plausible one. */
 static gboolean
 peek_total(const char *archive_path, guint64 *out_total)
@@ -1504,6 +1470,25 @@ peek_total(const char *archive_path, guint64 *out_total)
 	return TRUE;
 }
 
+/* Directories already finished may be read-only: open them up again for removal. */
+static void
+unlock_tree(const char *path)
+{
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return;
+	if ((sb.st_mode & 0700) != 0700 && chmod(path, 0700) < 0)
+		return;
+	d = g_dir_open(path, 0, NULL);
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(path, name, NULL);
+		unlock_tree(p);
+	}
+}
+
 /* Remove everything below dest (or dest itself when we made it). */
 static void
 remove_output(const char *dest, gboolean created)
@@ -1511,6 +1496,7 @@ remove_output(const char *dest, gboolean created)
 	g_autoptr(GDir) d = NULL;
 	const char *name;
 
+	unlock_tree(dest);
 	if (created) {
 		if (!sms_rm_rf(dest, NULL))
 			g_warning("could not remove %s", dest);
@@ -1566,11 +1552,8 @@ sms_archive_extract(const char *archive_path, const char *dest_dir, guint64 max_
 		goto out;
 	}
 	s.dstack = g_array_new(FALSE, FALSE, sizeof(OpenDir));
-	s.dirs = g_ptr_array_new_with_free_func(dir_meta_free);
-	if (!read_path(archive_path, &s, DEFAULT_THREADS, error))
-		goto out;
-	sink_close_dirs(&s, 0);
-	if (!apply_dirs(&s, error) || !sms_syncfs(dest_dir, error))
+	if (!read_path(archive_path, &s, DEFAULT_THREADS, error) ||
+	    !sink_close_dirs(&s, 0, TRUE, error) || !sms_syncfs(dest_dir, error))
 		goto out;
 	ok = TRUE;
 	if (out_stats)
