@@ -556,7 +556,8 @@ typedef struct {
 	guint8 *zero_out;               /* the zlib stream of CHUNK zero bytes (holes) */
 	gsize zero_len;
 	guint32 zero_crc;
-	guint8 *io;                     /* read buffer for hole detection */
+	dev_t self_dev;                 /* the archive being written, if it is in the tree */
+	ino_t self_ino;
 } Creator;
 
 static gboolean
@@ -781,6 +782,8 @@ add_dir(Creator *c, int dfd, const char *rel, GError **error)
 		if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			return sms_throw_domain(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_IO,
 			                        "stat %s/%s: %s", c->src, path, g_strerror(errno));
+		if (sb.st_dev == c->self_dev && sb.st_ino == c->self_ino)
+			continue;       /* the archive itself (created inside its source) */
 		if (S_ISLNK(sb.st_mode))
 			return unsupported(error, c->src, path, "is a symbolic link");
 		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
@@ -838,6 +841,13 @@ sms_archive_create_full(const char *src_dir, const char *archive_path,
 	fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return throw_write(error, errno, "creating", tmp);
+	{
+		struct stat self;
+		if (fstat(fd, &self) == 0) {
+			c.self_dev = self.st_dev;
+			c.self_ino = self.st_ino;
+		}
+	}
 	c.w.fd = fd;
 	c.w.path = archive_path;
 	c.w.buf = wbuf;

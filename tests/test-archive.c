@@ -749,11 +749,43 @@ test_modes(void)
 		g_assert_cmpint(sb.st_mode & 07777, ==, 0444);
 		g_assert_cmpint(chmod(ro, 0755), ==, 0);       /* let the cleanup in */
 	}
+	/* damage after a finished read-only directory: everything is still removed */
+	{
+		g_autoptr(GBytes) b = slurp(arc);
+		g_autofree char *cut = path_in(dir, "cut.w00");
+		g_autofree char *out2 = path_in(dir, "out2");
+		g_autoptr(GError) error = NULL;
+		spit(cut, g_bytes_get_data(b, NULL), g_bytes_get_size(b) - 1);
+		g_assert_false(sms_archive_extract(cut, out2, 0, NULL, &error));
+		g_assert_error(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_TRUNCATED);
+		g_assert_false(g_file_test(out2, G_FILE_TEST_EXISTS));
+	}
 	g_assert_cmpint(chmod(suid, 0755), ==, 0);
 	{
 		g_autofree char *ro = path_in(src, "RO");
 		g_assert_cmpint(chmod(ro, 0755), ==, 0);
 	}
+}
+
+/* An archive written inside its own source tree does not contain itself. */
+static void
+test_inside_source(void)
+{
+	g_autofree char *dir = sms_test_tmpdir();
+	g_autofree char *src = path_in(dir, "src");
+	g_autofree char *arc = path_in(src, "SELF.W00");
+	ListCtx c = { g_ptr_array_new_with_free_func(g_free) };
+	g_autoptr(GError) error = NULL;
+	g_autofree guint8 *rnd = noise(3 * MIB, 5);
+
+	write_bytes(src, "A.BIN", rnd, 3 * MIB, 0644, 1);
+	g_assert_true(sms_archive_create(src, arc, 6, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(sms_archive_list(arc, collect, &c, NULL));
+	g_assert_cmpuint(c.lines->len, ==, 1);
+	g_assert_true(g_str_has_suffix(c.lines->pdata[0], " A.BIN"));
+	g_ptr_array_unref(c.lines);
+	g_assert_cmpuint(count_entries(src), ==, 2);
 }
 
 /* Hand-made archives that try to escape or lie. */
@@ -1061,6 +1093,7 @@ main(int argc, char **argv)
 	g_test_add_func("/archive/raw-names", test_raw_names);
 	g_test_add_func("/archive/empty", test_empty);
 	g_test_add_func("/archive/modes", test_modes);
+	g_test_add_func("/archive/inside-source", test_inside_source);
 	g_test_add_func("/archive/hostile-archives", test_hostile_archives);
 	g_test_add_func("/archive/enospc-fault", test_enospc_fault);
 	g_test_add_func("/archive/enospc-tmpfs", test_enospc_tmpfs);
