@@ -975,6 +975,40 @@ set_acl(SmsSite *site, const char *server, const char *share, gboolean revoke,
 	                 share);
 }
 
+gboolean
+sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied, GError **error)
+{
+	g_autofree char *parent = g_path_get_dirname(dest);
+	g_autofree char *staged = g_strdup_printf("%s.NEW", dest);
+	gboolean exists = g_file_test(dest, G_FILE_TEST_IS_DIR);
+	guint copied = 0;
+
+	if (!sms_mkdir_p(parent, error))
+		return FALSE;
+	if (g_file_test(staged, G_FILE_TEST_EXISTS) && !sms_rm_rf(staged, error))
+		return FALSE;
+	if (!stage_tree(tree, staged, exists ? dest : NULL, &copied, error))
+		return FALSE;
+	if (!sms_syncfs(staged, error))
+		return FALSE;
+	if (sms_fault("despooler-before-swap", error))
+		return FALSE;
+	if (exists) {
+		/* atomic swap: a reader sees the old tree or the new one */
+		if (renameat2(AT_FDCWD, staged, AT_FDCWD, dest, RENAME_EXCHANGE) < 0)
+			return sms_throw_errno(error, "swapping %s", dest);
+		if (!sms_rm_rf(staged, error))
+			return FALSE;
+	} else if (rename(staged, dest) < 0) {
+		return sms_throw_errno(error, "renaming %s", staged);
+	}
+	if (!sms_fsync_dir(parent, error))
+		return FALSE;
+	if (out_copied)
+		*out_copied = copied;
+	return TRUE;
+}
+
 /* Put the package on one server now (no lock in the way). */
 static gboolean
 install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
@@ -983,7 +1017,6 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 	g_autofree char *parent = g_path_get_dirname(dest);
 	g_autofree char *staged = g_strdup_printf("%s.NEW", dest);
 	guint copied = 0;
-	gboolean exists = g_file_test(dest, G_FILE_TEST_IS_DIR);
 	g_autofree char *unc = NULL;
 
 	if (!sms_mkdir_p(parent, error))
@@ -995,24 +1028,8 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 		g_autofree char *stuck = NULL;
 		if (!legacy_copy(tree, dest, "", none, &stuck, &copied, error))
 			return FALSE;
-	} else {
-		if (!stage_tree(tree, staged, exists ? dest : NULL, &copied, error))
-			return FALSE;
-		if (!sms_syncfs(staged, error))
-			return FALSE;
-		if (sms_fault("despooler-before-swap", error))
-			return FALSE;
-		if (exists) {
-			/* atomic swap: a reader sees the old tree or the new one */
-			if (renameat2(AT_FDCWD, staged, AT_FDCWD, dest, RENAME_EXCHANGE) < 0)
-				return sms_throw_errno(error, "swapping %s", dest);
-			if (!sms_rm_rf(staged, error))
-				return FALSE;
-		} else if (rename(staged, dest) < 0) {
-			return sms_throw_errno(error, "renaming %s", staged);
-		}
-		if (!sms_fsync_dir(parent, error))
-			return FALSE;
+	} else if (!sms_despooler_swap_in(tree, dest, &copied, error)) {
+		return FALSE;
 	}
 	g_free(w->path);
 	w->path = g_strdup(dest);

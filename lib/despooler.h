@@ -7,3 +7,8 @@
 gboolean sms_despooler_reload(SmsSite *site, GError **error);
 /* Create the Despooler's tables if needed (and read its settings once). */
 gboolean sms_despooler_ensure_schema(SmsSite *site, GError **error);
+/* Staged install: build `dest`.NEW from `tree` (unchanged files hard-linked from the old
+ * `dest`, the rest linked or copied from `tree`), then swap it in with one atomic
+ * RENAME_EXCHANGE: a reader sees the old tree or the new one, never a mix. */
+gboolean sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied,
+                               GError **error);
