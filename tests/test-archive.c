@@ -941,7 +941,10 @@ test_hostile_archives(void)
 		c_trailer(b, 0, 0);
 		assert_extract_fails(dir, b, SMS_ARCHIVE_ERROR_VERSION, "flags 0x4");
 		g_byte_array_set_size(b, 0);
-		g_byte_array_append(b, (const guint8 *)"PK\x03\x04 not ours at all", 22);
+		{
+			static const char zip[] = "PK\x03\x04 not ours at all";
+			g_byte_array_append(b, (const guint8 *)zip, sizeof zip - 1);
+		}
 		assert_extract_fails(dir, b, SMS_ARCHIVE_ERROR_CORRUPT, "not an smsemu package");
 	}
 	/* a valid hand-made archive extracts: the test writer agrees with the library */
