@@ -975,8 +975,8 @@ set_acl(SmsSite *site, const char *server, const char *share, gboolean revoke,
 	                 share);
 }
 
-gboolean
-sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied, GError **error)
+static gboolean
+swap_in(const char *tree, const char *dest, gboolean move, guint *out_copied, GError **error)
 {
 	g_autofree char *parent = g_path_get_dirname(dest);
 	g_autofree char *staged = g_strdup_printf("%s.NEW", dest);
@@ -987,7 +987,9 @@ sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied, GEr
 		return FALSE;
 	if (g_file_test(staged, G_FILE_TEST_EXISTS) && !sms_rm_rf(staged, error))
 		return FALSE;
-	if (!stage_tree(tree, staged, exists ? dest : NULL, &copied, error))
+	/* the decompressed tree's last user takes it whole: one rename, no per-file work */
+	if (!(move && rename(tree, staged) == 0) &&
+	    !stage_tree(tree, staged, exists ? dest : NULL, &copied, error))
 		return FALSE;
 	if (!sms_syncfs(staged, error))
 		return FALSE;
@@ -1009,10 +1011,16 @@ sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied, GEr
 	return TRUE;
 }
 
+gboolean
+sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied, GError **error)
+{
+	return swap_in(tree, dest, FALSE, out_copied, error);
+}
+
 /* Put the package on one server now (no lock in the way). */
 static gboolean
 install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
-            const char *dest, SmsTime now, GError **error)
+            const char *dest, gboolean move_tree, SmsTime now, GError **error)
 {
 	g_autofree char *parent = g_path_get_dirname(dest);
 	g_autofree char *staged = g_strdup_printf("%s.NEW", dest);
@@ -1028,7 +1036,7 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 		g_autofree char *stuck = NULL;
 		if (!legacy_copy(tree, dest, "", none, &stuck, &copied, error))
 			return FALSE;
-	} else if (!sms_despooler_swap_in(tree, dest, &copied, error)) {
+	} else if (!swap_in(tree, dest, move_tree, &copied, error)) {
 		return FALSE;
 	}
 	g_free(w->path);
@@ -1077,7 +1085,7 @@ remove_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *dest, 
 /* One attempt (first try, retry or forced delivery) for one server. */
 static gboolean
 attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *trees,
-        GError **error)
+        GHashTable *remaining, GError **error)
 {
 	g_autoptr(SmsInstruction) ins = NULL;
 	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(session_free);
@@ -1151,7 +1159,7 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 			              "Forced disconnection of %s from %s (%s)", s->user, w->server, s->file))
 				return FALSE;
 		}
-		if (!install_now(site, ins, w, tree, dest, now, error))
+		if (!install_now(site, ins, w, tree, dest, FALSE, now, error))
 			return FALSE;
 		if (!set_acl(site, w->server, share_dir_name(ins), FALSE, error) ||
 		    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
@@ -1184,10 +1192,27 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 	}
 
 	if (held->len == 0) {
+		gboolean last;
 		if (removal)
 			return remove_now(site, ins, w, dest, now, error);
-		if (!install_now(site, ins, w, tree, dest, now, error))
+		last = GPOINTER_TO_INT(g_hash_table_lookup(remaining, w->job)) <= 1 &&
+		       site->self->copy_mode != SMS_COPY_LEGACY;
+		if (!install_now(site, ins, w, tree, dest, last, now, error))
 			return FALSE;
+		if (last && !g_file_test(tree, G_FILE_TEST_EXISTS)) {
+			/* moved into place: the pass must not remove it */
+			gpointer k, v;
+			GHashTableIter it;
+			g_hash_table_iter_init(&it, trees);
+			while (g_hash_table_iter_next(&it, &k, &v)) {
+				if (g_strcmp0(v, tree) == 0) {
+					g_hash_table_iter_steal(&it);
+					g_free(k);
+					g_free(v);
+					break;
+				}
+			}
+		}
 		if (w->retries > 0 && !report(site, ins, "site", NULL, NULL, SMS_STATUS_ACTIVE, NULL,
 		                              "Distributing", now, error))
 			return FALSE;
@@ -1201,7 +1226,7 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 		if (!legacy_copy(tree, dest, "", held, &stuck, &copied, error))
 			return FALSE;
 		if (stuck == NULL)
-			return install_now(site, ins, w, tree, dest, now, error);
+			return install_now(site, ins, w, tree, dest, FALSE, now, error);
 		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 		                                 .event = "distribute.partial", .job = w->job,
 		                                 .package = ins->package_id, .server = w->server,
@@ -1558,6 +1583,8 @@ sms_despooler_pass(SmsSite *site, SmsTime now, GError **error)
 	g_autoptr(GPtrArray) due = g_ptr_array_new_with_free_func(work_free);
 	g_autoptr(GHashTable) trees = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                                    free_tree);
+	g_autoptr(GHashTable) remaining = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                                        NULL);
 	g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func(g_free);
 	sqlite3_stmt *st;
 	gboolean row;
@@ -1589,10 +1616,20 @@ sms_despooler_pass(SmsSite *site, SmsTime now, GError **error)
 	}
 	for (guint i = 0; i < due->len; i++) {
 		Work *w = due->pdata[i];
+		g_hash_table_insert(remaining, g_strdup(w->job),
+		                    GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(remaining,
+		                                                                        w->job)) + 1));
+	}
+	for (guint i = 0; i < due->len; i++) {
+		Work *w = due->pdata[i];
 		g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
 		gboolean final;
-		if (!sms_txn_begin(&txn, error) || !attempt(site, &cfg, w, now, trees, error))
+		if (!sms_txn_begin(&txn, error) ||
+		    !attempt(site, &cfg, w, now, trees, remaining, error))
 			return FALSE;
+		g_hash_table_insert(remaining, g_strdup(w->job),
+		                    GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(remaining,
+		                                                                        w->job)) - 1));
 		if (!job_installs_final(site, w->job, &final, error))
 			return FALSE;
 		if (!sms_txn_commit(&txn, error))

@@ -1,5 +1,6 @@
-/* test-swap.c -- staged installs: while a share is refreshed 1,000 times, a concurrent
- * reader that checks the package against its manifest never sees old and new files mixed. */
+/* test-despooler-swap.c -- staged installs: while a share is refreshed 1,000 times, a
+ * concurrent reader that checks the package against its manifest never sees old and new
+ * files mixed. */
 #include "testlib.h"
 #include "despooler.h"
 
