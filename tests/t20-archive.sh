@@ -54,6 +54,14 @@ printf 'SMSPKG\r\n\003\000\000\000\000\000\000\000' > "$T/v3.w00"
 jobsvc archive verify "$T/v3.w00" 2>"$T/err"
 check_grep "unknown version" "version 3 is not supported" "$T/err"
 
+# a file name that is not UTF-8 (code page 1252 "CAF\xc9.TXT") round-trips as raw bytes
+mkdir "$T/raw"; printf 'x' > "$T/raw/$(printf 'CAF\311.TXT')"
+check "raw name: create" jobsvc archive create "$T/raw" "$T/raw.w00"
+check "raw name: extract" jobsvc archive extract "$T/raw.w00" "$T/rawx"
+[ -f "$T/rawx/$(printf 'CAF\311.TXT')" ] && ok "raw name: same bytes back" || not_ok "raw name: same bytes back"
+jobsvc --json archive list "$T/raw.w00" > "$T/json"
+check_grep "raw name: JSON gives the exact bytes" '"path_hex":"434146c92e545854"' "$T/json"
+
 # hostile sources
 mkdir -p "$T/bad"; echo x > "$T/bad/A"; ln -s /etc/passwd "$T/bad/LINK"
 jobsvc archive create "$T/bad" "$T/bad.w00" 2>"$T/err"
