@@ -78,6 +78,23 @@ mark_pcm_dirty(SmsSite *site, const char *smsid_file, SmsTime now, GError **erro
 	return sms_pcm_file_changed(site, smsid, now, error);
 }
 
+/* Atomically put a copy of the master file on a logon server. Master files are only ever
+ * replaced by rename (never written in place), so on the same file system a hard link
+ * is a faithful copy that costs no new inode; across file systems the bytes are copied. */
+static gboolean
+replicate_file(const char *src, const char *dst, GError **error)
+{
+	g_autofree char *tmp = g_strdup_printf("%s.lnk", dst);
+	(void)unlink(tmp);
+	if (link(src, tmp) == 0) {
+		if (rename(tmp, dst) == 0)
+			return TRUE;
+		(void)unlink(tmp);
+		return sms_throw_errno(error, "replicating %s", dst);
+	}
+	return sms_atomic_copy(src, dst, SMS_SYNC_NONE, error);
+}
+
 static gboolean
 replicate_domain(SmsSite *site, SmsDomainDef *dom, SmsTime now, GError **error)
 {
@@ -105,7 +122,7 @@ replicate_domain(SmsSite *site, SmsDomainDef *dom, SmsTime now, GError **error)
 			g_hash_table_add(keep, files->pdata[i]);
 			if (same_file(src, dst))
 				continue;
-			if (!sms_atomic_copy(src, dst, SMS_SYNC_NONE, error)) {
+			if (!replicate_file(src, dst, error)) {
 				sms_batch_clear(&batch);
 				return FALSE;
 			}
