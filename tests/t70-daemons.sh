@@ -22,13 +22,13 @@ while [ $i -lt 40 ]; do
 	i=$((i + 1))
 done
 # let the daemons see the last clock change: wait until every job is out of Pending
-n=0
-while [ $n -lt 200 ] && jobsvc --site "$S" job list | grep -q Pending; do
-	jobsvc --site "$S" status --limit 1 >/dev/null 2>>"$T/admin.err" || fail=$((fail + 1)); n=$((n + 1))
+end=$(( $(date +%s) + 60 ))
+while [ "$(date +%s)" -lt $end ] && jobsvc --site "$S" job list | grep -q Pending; do
+	jobsvc --site "$S" status --limit 1 >/dev/null 2>>"$T/admin.err" || fail=$((fail + 1))
 done
-n=0
-while [ $n -lt 2000 ] && ! grep -q "installed on SRV01" "$S/logs/despool.log" 2>/dev/null; do
-	jobsvc --site "$S" status --limit 1 >/dev/null 2>>"$T/admin.err" || fail=$((fail + 1)); n=$((n + 1))
+end=$(( $(date +%s) + 60 ))
+while [ "$(date +%s)" -lt $end ] && ! grep -q "installed on SRV01" "$S/logs/despool.log" 2>/dev/null; do
+	jobsvc --site "$S" status --limit 1 >/dev/null 2>>"$T/admin.err" || fail=$((fail + 1))
 done
 kill -TERM $p1 $p2 $p3 $p4
 for p in $p1 $p2 $p3 $p4; do wait $p || fail=$((fail + 100)); done
