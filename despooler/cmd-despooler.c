@@ -4,6 +4,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "despooler.h"
+#include "share.h"
 
 #include <stdio.h>
 
@@ -118,106 +119,97 @@ sms_despooler_cmd_share(SmsCli *cli, int argc, char **argv, GError **error)
 	g_autofree char *until = NULL;
 	g_autofree char *user = NULL;
 	g_autofree char *machine = NULL;
+	gboolean all = FALSE;
 	GOptionEntry entries[] = {
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "open: the session ends then", "TIME" },
 		{ "user", 0, 0, G_OPTION_ARG_STRING, &user, "open: the user holding the file", "USER" },
 		{ "machine", 0, 0, G_OPTION_ARG_STRING, &machine, "open: the user's workstation", "WKS" },
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "list: closed and future sessions too", NULL },
 		{ NULL }
 	};
 	const char *sub = argc > 1 ? argv[1] : "";
+	g_autoptr(GPtrArray) list = NULL;
+	SmsTime now;
 	if (argc > 1) {
 		argc--;
 		argv++;
 	}
-	if (!sms_cli_parse(cli, "share", "list | open SERVER PACKAGE FILE --user U | close ID",
+	if (!sms_cli_parse(cli, "share", "list [--all] | open SERVER SHARE FILE --user U | close ID",
 	                   "Share sessions: who holds which file of a package directory open.",
 	                   entries, &argc, &argv, error) ||
 	    !open_site(cli, &site, error))
 		return FALSE;
+	now = sms_site_now(site);
 	if (g_str_equal(sub, "open")) {
-		sqlite3_stmt *st;
-		SmsTime end = SMS_TIME_NONE, now = sms_site_now(site);
-		g_autofree char *server = NULL;
+		SmsTime end = SMS_TIME_NONE;
+		gint64 id = 0;
 		if (argc != 4 || user == NULL)
-			return sms_throw(error, SMS_ERROR_USAGE, "share open: expected SERVER PACKAGE FILE "
+			return sms_throw(error, SMS_ERROR_USAGE, "share open: expected SERVER SHARE FILE "
 			                 "--user USER");
-		if (!sms_path_is_safe_relative(argv[3]))
-			return sms_throw(error, SMS_ERROR_USAGE, "share open: %s is not a path inside the "
-			                 "package", argv[3]);
 		if (until && !sms_time_parse(until, &end, error))
 			return FALSE;
-		server = sms_strup(argv[1]);
-		st = sms_db_stmt(site->db, "SELECT revoked FROM share_acl WHERE server = ? AND share = ?",
-		                 error);
-		if (st == NULL)
+		if (!sms_share_open_session(site, argv[1], argv[2], argv[3], user, machine, now, end,
+		                            "user", NULL, &id, error))
 			return FALSE;
-		sms_db_bind_text(st, 1, server);
-		sms_db_bind_text(st, 2, argv[2]);
-		{
-			gboolean row;
-			if (!sms_db_step(site->db, st, &row, error))
-				return FALSE;
-			if (row && sqlite3_column_int(st, 0) &&
-			    !sms_str_equal_ci(user, site->self->service_account)) {
-				sqlite3_reset(st);
-				return sms_throw(error, SMS_ERROR_STATE, "access to %s on %s is revoked: only %s "
-				                 "may connect", argv[2], server, site->self->service_account);
-			}
-			sqlite3_reset(st);
+		if (cli->json) {
+			g_print("{\"session\":%" G_GINT64_FORMAT "}\n", id);
+			return TRUE;
 		}
-		st = sms_db_stmt(site->db, "INSERT INTO share_sessions(server, package, share, file, user,"
-		                 " machine, opened, closes, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'user')",
-		                 error);
-		if (st == NULL)
-			return FALSE;
-		sms_db_bind_text(st, 1, server);
-		sms_db_bind_text(st, 2, argv[2]);
-		sms_db_bind_text(st, 3, argv[2]);
-		sms_db_bind_text(st, 4, argv[3]);
-		sms_db_bind_text(st, 5, user);
-		sms_db_bind_text(st, 6, machine);
-		sqlite3_bind_int64(st, 7, now);
-		sms_db_bind_time(st, 8, end);
-		if (!sms_db_step_done(site->db, st, error))
-			return FALSE;
-		g_print("Session %lld: %s holds %s of %s on %s\n",
-		        (long long)sqlite3_last_insert_rowid(site->db), user, argv[3], argv[2], server);
+		g_print("Session %" G_GINT64_FORMAT ": %s holds %s of %s on %s\n", id, user, argv[3],
+		        argv[2], argv[1]);
 		return TRUE;
 	}
 	if (g_str_equal(sub, "close")) {
-		sqlite3_stmt *st;
 		gint64 id;
-		if (argc != 2 || !sms_parse_int(argv[1], 1, G_MAXINT64, &id, error))
+		if (argc != 2 || !sms_parse_int(argv[1], 1, G_MAXINT64, &id, NULL))
 			return sms_throw(error, SMS_ERROR_USAGE, "share close: expected a session ID");
-		st = sms_db_stmt(site->db, "UPDATE share_sessions SET closed = ?, closed_reason = "
-		                 "'closed' WHERE id = ? AND closed IS NULL", error);
-		if (st == NULL)
-			return FALSE;
-		sqlite3_bind_int64(st, 1, sms_site_now(site));
-		sqlite3_bind_int64(st, 2, id);
-		return sms_db_step_done(site->db, st, error);
+		return sms_share_close_session(site, id, now, "closed", error);
 	}
 	if (*sub && !g_str_equal(sub, "list"))
 		return sms_throw(error, SMS_ERROR_USAGE, "share: expected list, open or close");
-	{
-		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id, server, share, file, user, machine, "
-		                               "opened, closes, closed, closed_reason, kind FROM "
-		                               "share_sessions ORDER BY id", error);
-		gboolean row;
-		if (st == NULL)
-			return FALSE;
-		g_print("%-4s %-12s %-10s %-24s %-10s %-19s %-19s %s\n", "ID", "SERVER", "SHARE", "FILE",
-		        "USER", "OPENED", "CLOSES", "STATE");
-		while (sms_db_step(site->db, st, &row, error) && row) {
-			char a[24], b[24];
-			sms_time_format_buf(sqlite3_column_int64(st, 6), a);
-			sms_time_format_buf(sms_db_col_time(st, 7), b);
-			g_print("%-4lld %-12s %-10s %-24s %-10s %-19s %-19s %s\n",
-			        (long long)sqlite3_column_int64(st, 0), sms_db_col_ctext(st, 1),
-			        sms_db_col_ctext(st, 2), sms_db_col_ctext(st, 3), sms_db_col_ctext(st, 4), a,
-			        *b ? b : "never",
-			        sms_db_col_ctext(st, 9) ? sms_db_col_ctext(st, 9) : "open");
+	if (!sms_share_list(site, !all, now, &list, error))
+		return FALSE;
+	if (cli->json) {
+		g_autoptr(GString) out = g_string_new("[");
+		for (guint i = 0; i < list->len; i++) {
+			SmsShareSession *s = list->pdata[i];
+			char a[24], b[24], c[24];
+			g_string_append_printf(out, "%s{\"id\":%" G_GINT64_FORMAT ",\"server\":",
+			                       i ? "," : "", s->id);
+			sms_json_append_string(out, s->server);
+			g_string_append(out, ",\"share\":");
+			sms_json_append_string(out, s->share);
+			g_string_append(out, ",\"file\":");
+			sms_json_append_string(out, s->file);
+			g_string_append(out, ",\"user\":");
+			sms_json_append_string(out, s->user);
+			g_string_append(out, ",\"machine\":");
+			sms_json_append_string(out, s->machine ? s->machine : "");
+			g_string_append(out, ",\"kind\":");
+			sms_json_append_string(out, s->kind);
+			g_string_append(out, ",\"opened\":");
+			sms_json_append_string(out, sms_time_format_buf(s->opened, a));
+			g_string_append(out, ",\"closes\":");
+			sms_json_append_string(out, sms_time_format_buf(s->closes, b));
+			g_string_append(out, ",\"closed\":");
+			sms_json_append_string(out, sms_time_format_buf(s->closed, c));
+			g_string_append(out, ",\"closed_reason\":");
+			sms_json_append_string(out, s->closed_reason ? s->closed_reason : "");
+			g_string_append_c(out, '}');
 		}
+		g_print("%s]\n", out->str);
+		return TRUE;
+	}
+	g_print("%-4s %-12s %-10s %-24s %-10s %-8s %-19s %-19s %s\n", "ID", "SERVER", "SHARE",
+	        "FILE", "USER", "KIND", "OPENED", "CLOSES", "STATE");
+	for (guint i = 0; i < list->len; i++) {
+		SmsShareSession *s = list->pdata[i];
+		char a[24], b[24];
+		sms_time_format_buf(s->opened, a);
+		sms_time_format_buf(s->closes, b);
+		g_print("%-4" G_GINT64_FORMAT " %-12s %-10s %-24s %-10s %-8s %-19s %-19s %s\n", s->id,
+		        s->server, s->share, s->file, s->user, s->kind, a, *b ? b : "never",
+		        s->closed_reason ? s->closed_reason : "open");
 	}
 	return TRUE;
 }

@@ -17,6 +17,7 @@
 #include "mif.h"
 #include "reg.h"
 #include "sender.h"
+#include "share.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -716,47 +717,34 @@ save_work(SmsSite *site, const Work *w, const char *detail, GError **error)
 	                 w->next_attempt, w->forced_at, w->path, detail, w->job, w->server);
 }
 
-typedef struct {
-	gint64 id;
-	char *user, *machine, *file;
-} Session;
-
-static void
-session_free(gpointer p)
+static const char *
+share_dir_name(const SmsInstruction *ins)
 {
-	Session *s = p;
-	g_free(s->user); g_free(s->machine); g_free(s->file); g_free(s);
+	return ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name ? ins->share_name
+	                                                                : ins->package_id;
 }
 
-/* Open share sessions on the package's directory of a server at `now`. */
+/* Who holds a file of the package directory: share sessions and real locks on the
+ * recorded directory (lib/share.h) and, for a directory not recorded yet (files that
+ * were there before the Despooler), real locks on dest itself. */
 static gboolean
-sessions(SmsSite *site, const char *server, const char *package, const char *share,
-         SmsTime now, GPtrArray *out, GError **error)
+holders(SmsSite *site, const SmsInstruction *ins, const char *server, const char *dest,
+        gboolean recorded, SmsTime now, GPtrArray **out, GError **error)
 {
-	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id, user, machine, file FROM share_sessions"
-	                               " WHERE server = ?1 AND (package = ?2 OR share = ?2 OR share ="
-	                               " ?3) AND opened <= ?4 AND (closes IS NULL OR closes > ?4) AND "
-	                               "closed IS NULL ORDER BY id", error);
-	gboolean row;
-	if (st == NULL)
+	g_autoptr(GPtrArray) held = NULL;
+	if (!sms_share_holders(site, server, share_dir_name(ins), now, &held, error))
 		return FALSE;
-	sms_db_bind_text(st, 1, server);
-	sms_db_bind_text(st, 2, package);
-	sms_db_bind_text(st, 3, share ? share : package);
-	sqlite3_bind_int64(st, 4, now);
-	for (;;) {
-		Session *s;
-		if (!sms_db_step(site->db, st, &row, error))
+	if (!recorded && dest) {
+		guint first = held->len;
+		if (!sms_share_real_locks(dest, held, error))
 			return FALSE;
-		if (!row)
-			break;
-		s = g_new0(Session, 1);
-		s->id = sqlite3_column_int64(st, 0);
-		s->user = sms_db_col_text(st, 1);
-		s->machine = sms_db_col_text(st, 2);
-		s->file = sms_db_col_text(st, 3);
-		g_ptr_array_add(out, s);
+		for (guint i = first; i < held->len; i++) {
+			SmsShareSession *s = held->pdata[i];
+			s->server = g_strdup(server);
+			s->share = g_strdup(share_dir_name(ins));
+		}
 	}
+	*out = g_steal_pointer(&held);
 	return TRUE;
 }
 
@@ -832,7 +820,7 @@ legacy_copy(const char *src, const char *dst, const char *rel, GPtrArray *held,
 			continue;
 		}
 		for (guint k = 0; k < held->len; k++) {
-			Session *sess = held->pdata[k];
+			SmsShareSession *sess = held->pdata[k];
 			if (g_ascii_strcasecmp(sess->file, r) == 0) {
 				*out_stuck = g_strdup(r);
 				return TRUE;
@@ -845,13 +833,6 @@ legacy_copy(const char *src, const char *dst, const char *rel, GPtrArray *held,
 		(*copied)++;
 	}
 	return TRUE;
-}
-
-static const char *
-share_dir_name(const SmsInstruction *ins)
-{
-	return ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name ? ins->share_name
-	                                                                : ins->package_id;
 }
 
 /* Decide where the package goes on a server (first install) or where it is. */
@@ -933,7 +914,7 @@ notify_users(SmsSite *site, const SmsInstruction *ins, GPtrArray *held, const ch
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < held->len; i++) {
-		Session *s = held->pdata[i];
+		SmsShareSession *s = held->pdata[i];
 		if (g_hash_table_contains(seen, s->user))
 			continue;
 		g_hash_table_add(seen, s->user);
@@ -959,20 +940,28 @@ notify_users(SmsSite *site, const SmsInstruction *ins, GPtrArray *held, const ch
 	return TRUE;
 }
 
-static gboolean
-set_acl(SmsSite *site, const char *server, const char *share, gboolean revoke,
-        GError **error)
+/* Permissions of a new package directory (RG:S3CF3): <PackageID> Everyone Read; a
+ * shared package: the access of its PDF (UserRead, UserWrite, GuestRead, GuestWrite). */
+static char *
+package_acl(const SmsInstruction *ins)
 {
-	if (revoke) {
-		g_autofree char *only = g_strdup_printf("%s:Full", site->self->service_account);
-		return exec_args(site, error, "INSERT INTO share_acl(server, share, acl, saved_acl, "
-		                 "revoked) VALUES (?1, ?2, ?3, 'Everyone:Read', 1) ON CONFLICT(server, "
-		                 "share) DO UPDATE SET saved_acl = CASE WHEN revoked THEN saved_acl ELSE "
-		                 "acl END, acl = ?3, revoked = 1", "sss", server, share, only);
-	}
-	return exec_args(site, error, "UPDATE share_acl SET acl = COALESCE(saved_acl, acl), "
-	                 "saved_acl = NULL, revoked = 0 WHERE server = ? AND share = ?", "ss", server,
-	                 share);
+	g_autoptr(GString) acl = g_string_new(NULL);
+	g_autofree char *a = NULL;
+	gboolean ur, uw, gr, gw;
+	if (ins->job_type != SMS_JOB_SHARE_PACKAGE || ins->share_access == NULL)
+		return g_strdup(SMS_SHARE_DEFAULT_ACL);
+	a = g_ascii_strdown(ins->share_access, -1);
+	ur = strstr(a, "userread") != NULL;
+	uw = strstr(a, "userwrite") != NULL;
+	gr = strstr(a, "guestread") != NULL;
+	gw = strstr(a, "guestwrite") != NULL;
+	if (ur || uw)
+		g_string_append_printf(acl, "Users:%s", uw ? "Change" : "Read");
+	if (gr || gw)
+		g_string_append_printf(acl, "%sGuests:%s", acl->len ? ";" : "", gw ? "Change" : "Read");
+	if (acl->len == 0)
+		g_string_append(acl, "Everyone:None");
+	return g_string_free(g_steal_pointer(&acl), FALSE);
 }
 
 static gboolean
@@ -1026,9 +1015,15 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 	g_autofree char *staged = g_strdup_printf("%s.NEW", dest);
 	guint copied = 0;
 	g_autofree char *unc = NULL;
+	g_autofree char *acl = package_acl(ins);
+	gboolean first = FALSE;
 
 	if (!sms_mkdir_p(parent, error))
 		return FALSE;
+	{
+		g_autofree char *known = existing_path(site, ins->package_id, w->server);
+		first = known == NULL;
+	}
 	if (g_file_test(staged, G_FILE_TEST_EXISTS) && !sms_rm_rf(staged, error))
 		return FALSE;
 	if (site->self->copy_mode == SMS_COPY_LEGACY) {
@@ -1044,6 +1039,9 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 	w->state = ST_DONE;
 	w->next_attempt = SMS_TIME_NONE;
 	unc = unc_path(site, w->server, dest);
+	/* a new directory gets the package's permissions; later installs keep what is set */
+	if (first && !sms_share_set_acl(site, w->server, share_dir_name(ins), acl, error))
+		return FALSE;
 	if (!save_work(site, w, "installed", error))
 		return FALSE;
 	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
@@ -1082,26 +1080,92 @@ remove_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *dest, 
 	              now, error);
 }
 
+/* The forced disconnection is due (t0 + (y+1)x + z): close the sessions still open,
+ * install, restore the access exactly, tell the warned users the directory is ready. */
+static gboolean
+force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
+               const char *dest, gboolean recorded, SmsTime now, GError **error)
+{
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func((GDestroyNotify)
+	                                                             sms_share_session_free);
+	g_autofree char *text = g_strdup_printf("The package directory %s on %s is ready again.",
+	                                        share_dir_name(ins), w->server);
+	sqlite3_stmt *st;
+	gboolean row;
+
+	if (!holders(site, ins, w->server, dest, recorded, now, &all, error))
+		return FALSE;
+	for (guint i = 0; i < all->len; i++) {
+		SmsShareSession *s = all->pdata[i];
+		if (s->id == 0) {
+			/* a real lock: the process keeps its open file (the staged swap leaves it the
+			 * old one); all we can do is say so */
+			sms_log(site, DESP, now, "%s still holds %s on %s (pid %d): it keeps the old "
+			        "file", s->user, s->file, w->server, s->pid);
+			continue;
+		}
+		if (!sms_share_close_session(site, s->id, now, "forced disconnect", error))
+			return FALSE;
+		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+		                                 .event = "distribute.forced_disconnect",
+		                                 .job = w->job, .package = ins->package_id,
+		                                 .server = w->server, .machine = s->machine,
+		                                 .user = s->user, .detail = s->file }, error,
+		              "Forced disconnection of %s from %s (%s)", s->user, w->server, s->file))
+			return FALSE;
+	}
+	if (!install_now(site, ins, w, tree, dest, FALSE, now, error))
+		return FALSE;
+	if (!sms_share_restore(site, w->server, share_dir_name(ins), error) ||
+	    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+	                                 .event = "share.access_restored", .job = w->job,
+	                                 .package = ins->package_id, .server = w->server },
+	              error, "Access to the package directory %s on %s restored",
+	              share_dir_name(ins), w->server))
+		return FALSE;
+	/* the users warned for this job and server, once each, in the order they were */
+	st = sms_db_stmt(site->db, "SELECT user, machine FROM user_messages WHERE job = ? AND "
+	                 "server = ? AND text LIKE 'Warning:%' GROUP BY user ORDER BY min(id)",
+	                 error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, w->job);
+	sms_db_bind_text(st, 2, w->server);
+	for (;;) {
+		SmsShareSession *s;
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		s = g_new0(SmsShareSession, 1);
+		s->user = sms_db_col_text(st, 0);
+		s->machine = sms_db_col_text(st, 1);
+		g_ptr_array_add(warned, s);
+	}
+	return notify_users(site, ins, warned, w->server, NULL, text, now, error);
+}
+
 /* One attempt (first try, retry or forced delivery) for one server. */
 static gboolean
 attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *trees,
         GHashTable *remaining, GError **error)
 {
 	g_autoptr(SmsInstruction) ins = NULL;
-	g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func(session_free);
+	g_autoptr(GPtrArray) held = NULL;
 	gboolean removal = g_strcmp0(w->kind, "remove") == 0;
 	SmsTime x = (SmsTime)sms_response_retry_minutes(site->self->response) * SMS_MINUTE;
 	gboolean forced = cfg->forced && !removal && w->state != ST_CANCELLED;
 	g_autofree char *dest = NULL;
+	g_autofree char *recorded = NULL;
 	const char *tree = NULL;
 	guint64 bytes = 0;
 
 	if (!load_job(site, w->job, &ins, error))
 		return FALSE;
-	if (!sessions(site, w->server, ins->package_id, share_dir_name(ins), now, held, error))
-		return FALSE;
+	recorded = existing_path(site, ins->package_id, w->server);
 	if (removal) {
-		dest = existing_path(site, ins->package_id, w->server);
+		dest = g_strdup(recorded);
 	} else {
 		g_autofree char *store_file = NULL;
 		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT store_file FROM desp_jobs WHERE job = ?",
@@ -1141,55 +1205,11 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 		dest = install_path(site, ins, w->server, cfg->min_free, (gint64)(bytes >> 20));
 	}
 
+	if (!holders(site, ins, w->server, dest, recorded != NULL, now, &held, error))
+		return FALSE;
 	/* the forced disconnection is due */
-	if (w->state == ST_REVOKED) {
-		g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(session_free);
-		if (!sessions(site, w->server, ins->package_id, share_dir_name(ins), now, all, error))
-			return FALSE;
-		for (guint i = 0; i < all->len; i++) {
-			Session *s = all->pdata[i];
-			if (!exec_args(site, error, "UPDATE share_sessions SET closed = ?, closed_reason = "
-			               "'forced disconnect' WHERE id = ?", "ii", now, s->id))
-				return FALSE;
-			if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
-			                                 .event = "distribute.forced_disconnect",
-			                                 .job = w->job, .package = ins->package_id,
-			                                 .server = w->server, .machine = s->machine,
-			                                 .user = s->user, .detail = s->file }, error,
-			              "Forced disconnection of %s from %s (%s)", s->user, w->server, s->file))
-				return FALSE;
-		}
-		if (!install_now(site, ins, w, tree, dest, FALSE, now, error))
-			return FALSE;
-		if (!set_acl(site, w->server, share_dir_name(ins), FALSE, error) ||
-		    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
-		                                 .event = "share.access_restored", .job = w->job,
-		                                 .package = ins->package_id, .server = w->server },
-		              error, "Access to the package directory %s on %s restored",
-		              share_dir_name(ins), w->server))
-			return FALSE;
-		{
-			g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func(session_free);
-			sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT DISTINCT user, machine FROM "
-			                               "user_messages WHERE job = ? AND server = ? AND text "
-			                               "LIKE 'Warning:%' ORDER BY id", error);
-			gboolean row;
-			g_autofree char *text = g_strdup_printf("The package directory %s on %s is "
-			                                        "ready again.", share_dir_name(ins),
-			                                        w->server);
-			if (st == NULL)
-				return FALSE;
-			sms_db_bind_text(st, 1, w->job);
-			sms_db_bind_text(st, 2, w->server);
-			while (sms_db_step(site->db, st, &row, error) && row) {
-				Session *s = g_new0(Session, 1);
-				s->user = sms_db_col_text(st, 0);
-				s->machine = sms_db_col_text(st, 1);
-				g_ptr_array_add(warned, s);
-			}
-			return notify_users(site, ins, warned, w->server, NULL, text, now, error);
-		}
-	}
+	if (w->state == ST_REVOKED)
+		return force_delivery(site, ins, w, tree, dest, recorded != NULL, now, error);
 
 	if (held->len == 0) {
 		gboolean last;
@@ -1237,14 +1257,16 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 	}
 	{
 		int k;
-		Session *first = held->pdata[0];
+		SmsShareSession *first = held->pdata[0];
 		g_autofree char *count = NULL;
+		/* the retry counter counts failed attempts: 0 for the first one at t0, then one
+		 * per retry (it lives in desp_work, so it survives restarts) */
 		if (w->state == ST_PENDING) {
 			w->t0 = now;
 			w->state = ST_RETRYING;
 			k = 0;
 		} else {
-			k = (int)((now - w->t0) / x);
+			k = w->retries + 1;
 		}
 		w->retries = k;
 		count = g_strdup_printf("%d", k);
@@ -1260,7 +1282,7 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 			w->next_attempt = w->forced_at;
 			if (!save_work(site, w, "access revoked, forced disconnection pending", error))
 				return FALSE;
-			if (!set_acl(site, w->server, share_dir_name(ins), TRUE, error) ||
+			if (!sms_share_revoke(site, w->server, share_dir_name(ins), error) ||
 			    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 			                                 .event = "share.access_revoked", .job = w->job,
 			                                 .package = ins->package_id, .server = w->server,
@@ -1288,7 +1310,11 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 			return report(site, ins, "server", w->server, NULL, SMS_STATUS_FAILED, NULL,
 			              "files in use", now, error);
 		}
-		w->next_attempt = w->t0 + (SmsTime)(k + 1) * x;
+		/* one interval after this attempt was due: t0 + (k+1)x while on schedule */
+		w->next_attempt = (w->next_attempt != SMS_TIME_NONE && w->next_attempt <= now ?
+		                   w->next_attempt : now) + x;
+		if (w->next_attempt <= now)
+			w->next_attempt = now + x;
 		if (!save_work(site, w, "files in use", error))
 			return FALSE;
 		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
