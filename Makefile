@@ -148,15 +148,20 @@ fuzz:
 	    -o build-fuzz/fuzzers/$$n $$f build-fuzz/libsmsemu.a $(PKG_LIBS) || exit 1; done
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz/fuzzers
 
-# Crash test (bench/RESULTS.md): a 1,000-workstation site, 20 random crashes, final
-# state compared with an uninterrupted run. CRASH_SEEDS runs it once per seed.
+# Crash tests (bench/RESULTS.md): a 1,000-workstation site whose four daemons are killed
+# with SIGKILL at 20 random moments (daemon-crash-test.sh), and the same site driven by
+# the poll commands aborted at 20 random named fault points (crash-test.sh); the final
+# state is compared with an uninterrupted run. CRASH_SEEDS runs them once per seed.
 CRASH_SEEDS ?= 1
 CRASH_WS ?= 1000
 crash-test: all
 	@for s in $(CRASH_SEEDS); do SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) \
+	  sh tests/crash/daemon-crash-test.sh $(CRASH_WS) 20 $$s || exit 1; \
+	  SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) \
 	  sh tests/crash/crash-test.sh $(CRASH_WS) 20 $$s || exit 1; done
 
 crash-test-short: all
+	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/daemon-crash-test.sh 100 20 11
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/crash-test.sh 100 20 11
 
 bench: all $(BENCH_BIN)

@@ -31,3 +31,33 @@ sms_cmd_poll(SmsCli *cli, int argc, char **argv, GError **error)
 		return FALSE;
 	return sms_daemon_poll(cli->site_dir, &scheduler_daemon, error);
 }
+
+gboolean
+sms_cmd_idle(SmsCli *cli, int argc, char **argv, GError **error)
+{
+	g_autoptr(SmsSite) site = NULL;
+	SmsTime now, next = SMS_TIME_NEVER;
+	static const struct { const char *name; SmsTime (*wake)(SmsSite *, SmsTime); } c[] = {
+		{ "scheduler", sms_scheduler_next_wakeup }, { "sender", sms_sender_next_wakeup },
+		{ "despooler", sms_despooler_next_wakeup }, { "logon", sms_logon_next_wakeup },
+		{ "pcm", sms_pcm_site_next_wakeup },
+	};
+	if (!sms_cli_parse(cli, "idle", NULL, "Exit 0 when no component of the site has work due "
+	                   "at the clock's current time (for scripts driving daemons on a virtual "
+	                   "clock); otherwise name the busy component and exit 1.", NULL, &argc,
+	                   &argv, error) ||
+	    !sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
+		return FALSE;
+	now = sms_site_now(site);
+	for (gsize i = 0; i < G_N_ELEMENTS(c); i++) {
+		SmsTime t = c[i].wake(site, now);
+		if (t <= now)
+			return sms_throw(error, SMS_ERROR_STATE, "%s has work due now", c[i].name);
+		next = MIN(next, t);
+	}
+	if (next == SMS_TIME_NEVER)
+		g_print("idle; nothing scheduled\n");
+	else
+		g_print("idle; next work at %s\n", sms_time_str(next));
+	return TRUE;
+}

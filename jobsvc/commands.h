@@ -14,6 +14,7 @@ SMS_DECLARE_CMD(sms_cmd_machine);       /* cmd-group.c: machine list */
 SMS_DECLARE_CMD(sms_cmd_clock);         /* cmd-clock.c */
 SMS_DECLARE_CMD(sms_cmd_run);           /* cmd-run.c: Scheduler + Sender daemon */
 SMS_DECLARE_CMD(sms_cmd_poll);          /* cmd-run.c: one pass */
+SMS_DECLARE_CMD(sms_cmd_idle);          /* cmd-run.c: is any component of the site due? */
 SMS_DECLARE_CMD(sms_cmd_archive);       /* cmd-archive.c */
 SMS_DECLARE_CMD(sms_cmd_simulate);      /* cmd-simulate.c */
 SMS_DECLARE_CMD(sms_cmd_status);        /* cmd-job.c: status messages */

@@ -14,6 +14,7 @@ static const SmsCommand commands[] = {
 	{ "clock", sms_cmd_clock, "clock show|set|advance|real: the site's clock" },
 	{ "run", sms_cmd_run, "run the Scheduler and Sender on the Service Response interval" },
 	{ "poll", sms_cmd_poll, "one Scheduler and Sender pass at the clock's current time" },
+	{ "idle", sms_cmd_idle, "exit 0 when no component of the site has work due now (scripts)" },
 	{ "archive", sms_cmd_archive, "archive create|list|extract|verify: compressed packages" },
 	{ "simulate", sms_cmd_simulate, "replay a scenario on a virtual clock" },
 	{ NULL, NULL, NULL },

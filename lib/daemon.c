@@ -82,6 +82,14 @@ on_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+guint
+sms_daemon_tick_ms(void)
+{
+	const char *v = g_getenv("SMSEMU_TICK_MS");
+	gint64 ms = v ? g_ascii_strtoll(v, NULL, 10) : 1000;
+	return (guint)CLAMP(ms, 10, 60000);
+}
+
 gboolean
 sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error)
 {
@@ -102,7 +110,7 @@ sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error)
 	on_tick(&r);
 	/* checks every second: real time polls on the interval, a virtual clock moved by
 	 * `jobsvc clock` is noticed at once */
-	t = g_timeout_add_seconds(1, on_tick, &r);
+	t = g_timeout_add(sms_daemon_tick_ms(), on_tick, &r);
 	g_main_loop_run(r.loop);
 	g_source_remove(t);
 	g_source_remove(s1);

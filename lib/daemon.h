@@ -19,5 +19,8 @@ typedef struct {
 /* Runs until SIGTERM/SIGINT. A failing pass is logged and retried at the next poll
  * (a daemon never dies of one bad file); only opening the site is fatal. */
 gboolean sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error);
+/* How often a daemon looks at the clock: 1 s, or SMSEMU_TICK_MS (scripts driving daemons
+ * on a virtual clock use a shorter tick). */
+guint sms_daemon_tick_ms(void);
 /* One pass of every function at the site's current time. */
 gboolean sms_daemon_poll(const char *site_dir, const SmsDaemon *d, GError **error);

@@ -1,6 +1,7 @@
 /* cmd-pcm.c -- pcm poll|run|list|execute|archive|messages|dump. */
 #include "commands.h"
 #include "components.h"
+#include "daemon.h"
 #include "db.h"
 #include "ins.h"
 #include "pcm.h"
@@ -90,7 +91,7 @@ sms_pcm_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
 	r.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, quit, &r);
 	g_unix_signal_add(SIGINT, quit, &r);
-	g_timeout_add_seconds(1, tick, &r);
+	g_timeout_add(sms_daemon_tick_ms(), tick, &r);
 	g_main_loop_run(r.loop);
 	g_main_loop_unref(r.loop);
 	g_free(r.machine);
