@@ -29,6 +29,12 @@ sms_despooler_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
 	                   &argc, &argv, error) ||
 	    !sms_cli_require_site(cli, error))
 		return FALSE;
+	{
+		g_autoptr(SmsSite) site = NULL;
+		if (!sms_site_open(cli->site_dir, &site, error) ||
+		    !sms_despooler_restart(site, sms_site_now(site), error))
+			return FALSE;
+	}
 	return sms_daemon_run(cli->site_dir, &despooler_daemon, error);
 }
 

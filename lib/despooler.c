@@ -46,6 +46,12 @@ static const SmsMigration desp_migrations[] = {
 	  "CREATE TABLE desp_settings(id INTEGER PRIMARY KEY CHECK (id = 1), forced INTEGER,"
 	  "  retries INTEGER, delay INTEGER, min_free INTEGER);"
 	},
+	{ 2,
+	  /* Compat=Q140374 (a restart resets retry counts); cancelled jobs (a rebuilt .INS
+	   * must not get their records back) */
+	  "ALTER TABLE desp_settings ADD COLUMN compat_reset INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE desp_jobs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
+	},
 };
 
 static gboolean
@@ -61,42 +67,85 @@ typedef struct {
 	guint32 retries;      /* y */
 	guint32 delay;        /* z, minutes */
 	guint32 min_free;     /* MB */
+	gboolean compat_reset;/* Compat=Q140374: a restart resets the retry counts */
 } Settings;
+
+/* The SMS_Despooler values of one registry file. Compat (our own value, REG_SZ) lists
+ * the KB articles whose old behaviour to reproduce: "Q140374" = stopping and starting the
+ * Despooler resets its retry counts (SMS 1.2 before SP4). */
+static gboolean
+read_registry(const char *path, Settings *s, GError **error)
+{
+	g_autoptr(SmsReg) reg = NULL;
+	g_autofree char *compat = NULL;
+	guint32 forced;
+	if (!sms_reg_load_optional(path, &reg, error))
+		return FALSE;
+	if (!sms_reg_get_dword(reg, REG_KEY, "Use Forced Disconnect", 0, &forced, error) ||
+	    !sms_reg_get_dword(reg, REG_KEY, "Number Of Retries Before Forced Disconnection", 12,
+	                       &s->retries, error) ||
+	    !sms_reg_get_dword(reg, REG_KEY, "Forced Disconnection Delay In Minutes", 5, &s->delay,
+	                       error) ||
+	    !sms_reg_get_dword(reg, REG_KEY, "SMS Drive Minimum Free Space in Mbytes", 100,
+	                       &s->min_free, error)) {
+		g_prefix_error(error, "%s: %s: ", path, REG_KEY);
+		return FALSE;
+	}
+	s->forced = forced != 0;
+	compat = sms_reg_get_string(reg, REG_KEY, "Compat");
+	if (compat) {
+		g_autofree char *up = g_ascii_strup(compat, -1);
+		s->compat_reset = strstr(up, "Q140374") != NULL;
+	}
+	return TRUE;
+}
 
 gboolean
 sms_despooler_reload(SmsSite *site, GError **error)
 {
 	g_autofree char *path = sms_layout_registry(site, sms_site_server_name(site));
-	g_autoptr(SmsReg) reg = NULL;
-	guint32 forced, y, z, minfree;
+	g_autoptr(GError) local = NULL;
+	Settings s = { FALSE, 12, 5, 100, FALSE };
 	sqlite3_stmt *st;
-	if (!ensure_schema(site, error) || !sms_reg_load_optional(path, &reg, error))
+	if (!ensure_schema(site, error))
 		return FALSE;
-	if (!sms_reg_get_dword(reg, REG_KEY, "Use Forced Disconnect", 0, &forced, error) ||
-	    !sms_reg_get_dword(reg, REG_KEY, "Number Of Retries Before Forced Disconnection", 12, &y,
-	                       error) ||
-	    !sms_reg_get_dword(reg, REG_KEY, "Forced Disconnection Delay In Minutes", 5, &z, error) ||
-	    !sms_reg_get_dword(reg, REG_KEY, "SMS Drive Minimum Free Space in Mbytes", 100, &minfree,
-	                       error)) {
-		g_prefix_error(error, "%s: ", path);
-		return FALSE;
+	if (!read_registry(path, &s, &local)) {
+		/* a damaged registry: say so and keep the settings in force (the defaults if
+		 * there were none); the Despooler goes on */
+		gboolean row;
+		st = sms_db_stmt(site->db, "SELECT 1 FROM desp_settings WHERE id = 1", error);
+		if (st == NULL || !sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		sqlite3_reset(st);
+		if (!sms_emit(site, &(SmsEvent){ .time = SMS_TIME_NONE, .component = DESP,
+		                                 .event = "registry.rejected",
+		                                 .severity = SMS_SEV_ERROR,
+		                                 .server = sms_site_server_name(site) }, error,
+		              "The registry of %s cannot be read (%s); the Despooler keeps %s",
+		              sms_site_server_name(site), local->message,
+		              row ? "its previous settings" : "the default settings"))
+			return FALSE;
+		if (row)
+			return TRUE;
+		s = (Settings){ FALSE, 12, 5, 100, FALSE };
 	}
 	st = sms_db_stmt(site->db, "INSERT OR REPLACE INTO desp_settings(id, forced, retries, "
-	                 "delay, min_free) VALUES (1, ?, ?, ?, ?)", error);
+	                 "delay, min_free, compat_reset) VALUES (1, ?, ?, ?, ?, ?)", error);
 	if (st == NULL)
 		return FALSE;
-	sqlite3_bind_int(st, 1, forced != 0);
-	sqlite3_bind_int64(st, 2, y);
-	sqlite3_bind_int64(st, 3, z);
-	sqlite3_bind_int64(st, 4, minfree);
+	sqlite3_bind_int(st, 1, s.forced);
+	sqlite3_bind_int64(st, 2, s.retries);
+	sqlite3_bind_int64(st, 3, s.delay);
+	sqlite3_bind_int64(st, 4, s.min_free);
+	sqlite3_bind_int(st, 5, s.compat_reset);
 	return sms_db_step_done(site->db, st, error);
 }
 
 static gboolean
 settings(SmsSite *site, Settings *s, GError **error)
 {
-	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT forced, retries, delay, min_free FROM "
-	                               "desp_settings WHERE id = 1", error);
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT forced, retries, delay, min_free, "
+	                               "compat_reset FROM desp_settings WHERE id = 1", error);
 	gboolean row;
 	if (st == NULL || !sms_db_step(site->db, st, &row, error))
 		return FALSE;
@@ -109,6 +158,7 @@ settings(SmsSite *site, Settings *s, GError **error)
 	s->retries = (guint32)sqlite3_column_int64(st, 1);
 	s->delay = (guint32)sqlite3_column_int64(st, 2);
 	s->min_free = (guint32)sqlite3_column_int64(st, 3);
+	s->compat_reset = sqlite3_column_int(st, 4);
 	sqlite3_reset(st);
 	return TRUE;
 }
@@ -145,6 +195,35 @@ sms_despooler_set_paused(SmsSite *site, gboolean pause, SmsTime now, GError **er
 	                "SMS_DESPOOLER continued; registry settings re-read");
 }
 
+gboolean
+sms_despooler_restart(SmsSite *site, SmsTime now, GError **error)
+{
+	Settings cfg;
+	int n = 0;
+	if (!ensure_schema(site, error) || !sms_despooler_reload(site, error) ||
+	    !settings(site, &cfg, error))
+		return FALSE;
+	if (cfg.compat_reset) {
+		/* KB Q140374: the count starts over; the next poll is a new first attempt */
+		sqlite3_stmt *st = sms_db_stmt(site->db, "UPDATE desp_work SET state = 0, retries = 0,"
+		                               " t0 = NULL, next_attempt = ? WHERE state = 1", error);
+		if (st == NULL)
+			return FALSE;
+		sqlite3_bind_int64(st, 1, now);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+		n = sqlite3_changes(site->db);
+	}
+	if (!cfg.compat_reset)
+		return sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+		                                   .event = "despooler.started" }, error,
+		                "SMS_DESPOOLER started; retry counts continue where they were");
+	return sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+	                                   .event = "despooler.started", .detail = "Q140374" },
+	                error, "SMS_DESPOOLER started; Compat=Q140374: the retry count of %d "
+	                "pending installation(s) is now 0", n);
+}
+
 /* ---- helpers ---------------------------------------------------------------------- */
 
 static gboolean
@@ -175,13 +254,14 @@ move_aside(SmsSite *site, const char *dir, const char *name, const GError *why, 
 	g_autofree char *bad = g_build_filename(dir, "BAD", NULL);
 	g_autofree char *from = g_build_filename(dir, name, NULL);
 	g_autofree char *to = g_build_filename(bad, name, NULL);
+	g_autofree char *box = g_path_get_basename(dir);
 	if (!sms_mkdir_p(bad, error))
 		return FALSE;
 	if (rename(from, to) < 0 && errno != ENOENT)
 		return sms_throw_errno(error, "moving %s aside", from);
 	return sms_emit(site, &(SmsEvent){ .time = now, .component = DESP, .event = "file.rejected",
 	                                   .severity = SMS_SEV_ERROR, .detail = name }, error,
-	                "%s was moved to RECEIVE/BAD: %s", name, why->message);
+	                "%s was moved to %s/BAD: %s", name, box, why->message);
 }
 
 static guint64
@@ -431,6 +511,40 @@ target_servers(SmsSite *site, const SmsInstruction *ins, GPtrArray *out, GError 
 	return TRUE;
 }
 
+/* What makes an instruction unusable here whatever its kind: addressed to another site,
+ * a removal of a package this site never had. */
+static gboolean
+check_instruction(SmsSite *site, const SmsInstruction *ins, GError **error)
+{
+	sqlite3_stmt *st;
+	gboolean row;
+	if (ins->kind != SMS_INSTR_STATUS && ins->target_site &&
+	    !sms_str_equal_ci(ins->target_site, site->code))
+		return sms_throw(error, SMS_ERROR_INVALID, "instruction %s is for site %s, not %s",
+		                 ins->id, ins->target_site, site->code);
+	if (ins->kind != SMS_INSTR_REMOVE)
+		return TRUE;
+	st = sms_db_stmt(site->db, "SELECT EXISTS (SELECT 1 FROM packages WHERE id = ?1) OR EXISTS "
+	                 "(SELECT 1 FROM package_locations WHERE package = ?1)", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, ins->package_id);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	row = row && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (!row) {
+		g_autofree char *store = sms_layout_store(site);
+		g_autofree char *w = g_strdup_printf("%s/%s.WKS", store, ins->package_id);
+		g_autofree char *s = g_strdup_printf("%s/%s.SRV", store, ins->package_id);
+		if (!g_file_test(w, G_FILE_TEST_EXISTS) && !g_file_test(s, G_FILE_TEST_EXISTS))
+			return sms_throw(error, SMS_ERROR_NOT_FOUND, "instruction %s removes package %s, "
+			                 "which site %s does not have", ins->id,
+			                 ins->package_id ? ins->package_id : "(none)", site->code);
+	}
+	return TRUE;
+}
+
 static gboolean
 accept_install(SmsSite *site, const char *receive, const char *base, SmsInstruction *ins,
                SmsTime now, GError **error)
@@ -562,6 +676,8 @@ accept_cancel(SmsSite *site, SmsInstruction *ins, SmsTime now, GError **error)
 	if (!exec_args(site, error, "UPDATE desp_work SET state = 5 WHERE job = ? AND state IN "
 	               "(0, 1, 4)", "s", ins->job_id) ||
 	    !exec_args(site, error, "UPDATE desp_targets SET written = 1 WHERE job = ?", "s",
+	               ins->job_id) ||
+	    !exec_args(site, error, "UPDATE desp_jobs SET cancelled = 1 WHERE job = ?", "s",
 	               ins->job_id) ||
 	    !exec_args(site, error, "UPDATE jobs SET status = 3, cancel_status = 4 WHERE id = ? "
 	               "AND site != ?", "ss", ins->job_id, site->code))
@@ -1347,6 +1463,32 @@ job_installs_final(SmsSite *site, const char *job, gboolean *final, GError **err
 	return TRUE;
 }
 
+/* Upsert a record into a master .INS; one that cannot be read is moved to BAD/ beside it
+ * (status message) and rebuilt: this record now, the other jobs' records of the machine
+ * at the next poll. */
+static gboolean
+upsert_or_rebuild(SmsSite *site, const char *path, const char *machine,
+                  const SmsInsRecord *rec, gboolean *changed, SmsTime now, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *name = NULL;
+	if (sms_ins_upsert(path, rec, SMS_SYNC_NONE, changed, &local))
+		return TRUE;
+	if (local->domain != SMS_INS_ERROR) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	dir = g_path_get_dirname(path);
+	name = g_path_get_basename(path);
+	if (!move_aside(site, dir, name, local, now, error) ||
+	    !exec_args(site, error, "UPDATE desp_targets SET written = 0 WHERE machine = ? AND job IN"
+	               " (SELECT job FROM desp_jobs WHERE cancelled = 0 AND ins_written = 1)", "s",
+	               machine))
+		return FALSE;
+	return sms_ins_upsert(path, rec, SMS_SYNC_NONE, changed, error);
+}
+
 static gboolean
 write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **error)
 {
@@ -1365,7 +1507,8 @@ write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **error)
 	rec->request_id = g_strndup(ins->id, 7);
 	rec->package_id = g_strdup(ins->package_id);
 	rec->job_id = g_strdup(ins->job_id);
-	rec->install_flag = ins->force_slow_link ? 1 : 0;
+	/* Install Flag (notes §3.1): 1 any link speed, 2 mandatory but not over a slow link */
+	rec->install_flag = ins->force_slow_link ? 1 : ins->mandatory_after != SMS_TIME_NONE ? 2 : 0;
 	rec->install_by = ins->mandatory_after;
 	rec->install_by_full = ins->mandatory_after != SMS_TIME_NONE;
 	rec->display_date = ins->offer_after;
@@ -1413,7 +1556,8 @@ write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **error)
 		g_free(rec->domain);
 		rec->domain = g_strdup(sms_db_col_ctext(st, 1));
 		if (!sms_mkdir_p(dir, error) ||
-		    !sms_ins_upsert(path, rec, SMS_SYNC_NONE, &changed, error)) {
+		    !upsert_or_rebuild(site, path, sms_db_col_ctext(st, 0), rec, &changed, now,
+		                       error)) {
 			sqlite3_reset(st);
 			sms_batch_clear(&batch);
 			return FALSE;
@@ -1471,6 +1615,14 @@ finish_site(SmsSite *site, const char *job, SmsTime now, GError **error)
 
 /* ---- the pass --------------------------------------------------------------------- */
 
+static gboolean
+regular_file(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+	struct stat sb;
+	return lstat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 static gint
 receive_order(gconstpointer a, gconstpointer b)
 {
@@ -1486,9 +1638,17 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 	g_autoptr(GPtrArray) sni_files = g_ptr_array_new_with_free_func(g_free);
 	const char *name;
 	while (d && (name = g_dir_read_name(d)) != NULL) {
-		if (g_str_has_suffix(name, ".INS"))
+		gboolean ins = g_str_has_suffix(name, ".INS"), sni = g_str_has_suffix(name, ".SNI");
+		if ((ins || sni || g_str_has_suffix(name, ".PCK")) && !regular_file(receive, name)) {
+			/* a symbolic link, directory or device: never read through it */
+			GError e = { SMS_ERROR, SMS_ERROR_INVALID, (char *)"not a regular file" };
+			if (!move_aside(site, receive, name, &e, now, error))
+				return FALSE;
+			continue;
+		}
+		if (ins)
 			g_ptr_array_add(ins_files, g_strdup(name));
-		else if (g_str_has_suffix(name, ".SNI"))
+		else if (sni)
 			g_ptr_array_add(sni_files, g_strdup(name));
 	}
 	g_ptr_array_sort(ins_files, receive_order);
@@ -1521,14 +1681,16 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 			return FALSE;
 		sqlite3_reset(st);
 		if (!row) {
-			gboolean ok = TRUE;
-			switch (ins->kind) {
+			gboolean ok = check_instruction(site, ins, &local);
+			switch (ok ? ins->kind : 0) {
 			case SMS_INSTR_INSTALL:
 			case SMS_INSTR_REMOVE:
 				ok = accept_install(site, receive, base, ins, now, &local);
 				break;
 			case SMS_INSTR_CANCEL:
 				ok = accept_cancel(site, ins, now, &local);
+				break;
+			default:
 				break;
 			case SMS_INSTR_STATUS:
 				if (sms_str_equal_ci(ins->origin_site, site->code)) {

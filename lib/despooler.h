@@ -5,6 +5,11 @@
 /* Re-read the Despooler's registry settings (forced disconnect, retries, delay,
  * minimum free space) from the site server's registry file. */
 gboolean sms_despooler_reload(SmsSite *site, GError **error);
+/* The Despooler service starts (`despooler run`): re-reads the registry; with the
+ * registry value Compat=Q140374 (REG_SZ under SMS_Despooler) the retry counts of pending
+ * installations start over at the next poll, as SMS 1.2 before SP4 did (KB Q140374);
+ * by default they continue where they were. */
+gboolean sms_despooler_restart(SmsSite *site, SmsTime now, GError **error);
 /* Create the Despooler's tables if needed (and read its settings once). */
 gboolean sms_despooler_ensure_schema(SmsSite *site, GError **error);
 /* Staged install: build `dest`.NEW from `tree` (unchanged files hard-linked from the old
