@@ -1,170 +1,397 @@
 /* mif.c -- status MIFs and .SNI files (see mif.h). */
 #include "mif.h"
+#include "atomic.h"
 #include "ini.h"
+#include "reg.h"
+
+#include <stdarg.h>
 
 G_DEFINE_QUARK(sms-mif-error-quark, sms_mif_error)
+
+SmsStatusMif *
+sms_status_mif_new(void)
+{
+	SmsStatusMif *m = g_new0(SmsStatusMif, 1);
+	m->warnings = g_ptr_array_new_with_free_func(g_free);
+	return m;
+}
 
 void
 sms_status_mif_free(SmsStatusMif *m)
 {
 	if (m == NULL)
 		return;
+	g_free(m->component);
 	g_free(m->manufacturer); g_free(m->product); g_free(m->version); g_free(m->locale);
 	g_free(m->serial); g_free(m->installation); g_free(m->status); g_free(m->description);
+	if (m->warnings)
+		g_ptr_array_unref(m->warnings);
 	g_free(m);
 }
 
 static gboolean
-mif_throw(GError **error, const char *name, int line, const char *what)
+mif_throw(GError **error, int code, const char *name, int line, const char *fmt, ...)
+	G_GNUC_PRINTF(5, 6);
+
+static gboolean
+mif_throw(GError **error, int code, const char *name, int line, const char *fmt, ...)
 {
-	g_set_error(error, SMS_MIF_ERROR, SMS_MIF_ERROR_SYNTAX, "%s:%d: %s", name, line, what);
+	va_list ap;
+	g_autofree char *msg = NULL;
+	if (error == NULL)
+		return FALSE;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(error, SMS_MIF_ERROR, code, "%s:%d: %s", name, line, msg);
 	return FALSE;
 }
 
-/* VALUE = "text" | number | bare word; returns a copy without quotes, NULL on error. */
+enum { LVL_TOP, LVL_COMPONENT, LVL_GROUP, LVL_ATTRIBUTE };
+
+static const char *const block_names[] = { "", "COMPONENT", "GROUP", "ATTRIBUTE" };
+
+/* Blocks a status MIF may contain but that carry nothing for us. */
+static gboolean
+is_skipped_block(const char *w)
+{
+	return sms_str_equal_ci(w, "TABLE") || sms_str_equal_ci(w, "ENUM") ||
+	       sms_str_equal_ci(w, "PATH");
+}
+
+static int
+block_level(const char *w)
+{
+	for (int i = LVL_COMPONENT; i <= LVL_ATTRIBUTE; i++)
+		if (sms_str_equal_ci(w, block_names[i]))
+			return i;
+	return -1;
+}
+
+static const char *const keywords[] = {
+	"NAME", "ID", "CLASS", "KEY", "DESCRIPTION", "ACCESS", "STORAGE", "TYPE", "VALUE",
+	"LANGUAGE", "PRAGMA", "UNITS",
+};
+
+/* Cut a // comment that is outside a string (an even number of quotes before it). */
+static void
+strip_comment(char *l)
+{
+	gboolean quoted = FALSE;
+	for (char *p = l; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && p[0] == '/' && p[1] == '/') {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/* VALUE part after '=': "text" (to the last quote of the line, \" = quote) or a bare
+ * word; NULL with *what set when malformed. */
 static char *
-parse_value(const char *v)
+parse_value(const char *v, const char **what)
 {
 	while (*v == ' ' || *v == '\t')
 		v++;
 	if (*v == '"') {
 		const char *end = strrchr(v + 1, '"');
-		if (end == NULL)
+		GString *s;
+		if (end == NULL) {
+			*what = "expected a closing '\"' on the same line";
 			return NULL;
+		}
 		for (const char *p = end + 1; *p; p++)
-			if (*p != ' ' && *p != '\t')
+			if (*p != ' ' && *p != '\t') {
+				*what = "unexpected text after the closing '\"'";
 				return NULL;
-		return g_strndup(v + 1, (gsize)(end - v - 1));
+			}
+		s = g_string_sized_new((gsize)(end - v));
+		for (const char *p = v + 1; p < end; p++) {
+			if (p[0] == '\\' && p[1] == '"' && p + 1 < end)
+				p++;
+			g_string_append_c(s, *p);
+		}
+		return g_string_free(s, FALSE);
 	}
-	if (*v == '\0')
+	if (*v == '\0') {
+		*what = "expected a value after '='";
 		return NULL;
+	}
 	return g_strstrip(g_strdup(v));
+}
+
+typedef struct {
+	char *klass, *name;
+	gboolean status_group, id_group;
+} Group;
+
+static void
+take(char **slot, char **value)
+{
+	if (*slot == NULL)
+		*slot = g_steal_pointer(value);
 }
 
 gboolean
 sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
               GError **error)
 {
-	g_autofree char *text = g_strndup(data, len);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	g_autoptr(SmsStatusMif) m = g_new0(SmsStatusMif, 1);
-	int depth = 0;                 /* 1 component, 2 group, 3 attribute */
-	g_autofree char *group_class = NULL;
-	g_autofree char *group_name = NULL;
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(SmsStatusMif) m = sms_status_mif_new();
+	g_autoptr(GError) local = NULL;
+	/* attributes of the ComponentID group, and the same names seen in the status group */
+	char *id_attr[6] = { NULL }, *st_attr[6] = { NULL };
+	static const char *const id_names[6] = { "Manufacturer", "Product", "Version", "Locale",
+	                                         "Serial Number", "Installation" };
+	Group g = { NULL, NULL, FALSE, FALSE };
 	g_autofree char *attr_name = NULL;
 	g_autofree char *attr_value = NULL;
-	gboolean seen_component = FALSE;
+	int depth = LVL_TOP, skip = 0, attr_line = 0, components = 0, nlines, desc_line = 0;
+	const char *skip_what = NULL;
+	gboolean ok = FALSE;
 
-	if (memchr(data, '\0', len))
-		return mif_throw(error, name, 1, "NUL byte: not a text MIF");
+	if (name == NULL)
+		name = "<memory>";
+	if (!sms_text_decode(name, data, len, &text, NULL, NULL, &local)) {
+		g_set_error_literal(error, SMS_MIF_ERROR, SMS_MIF_ERROR_ENCODING, local->message);
+		return FALSE;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	nlines = (int)g_strv_length(lines);
 	for (int i = 0; lines[i]; i++) {
 		int ln = i + 1;
-		char *l = g_strstrip(lines[i]);
-		char *eq;
-		char *c = strstr(l, "//");
-		if (c && (c == l || !strchr(l, '"') || c > strrchr(l, '"')))
-			*c = '\0';
-		g_strstrip(l);
-		if (*l == '\0' || *l == '\x1a')
+		char *l = lines[i];
+		char *eq, *word, *rest;
+		const char *what = NULL;
+		gsize wlen;
+
+		strip_comment(l);
+		l = g_strstrip(l);
+		if (*l == '\0')
 			continue;
-		if (g_ascii_strncasecmp(l, "START ", 6) == 0 || g_ascii_strncasecmp(l, "END ", 4) == 0) {
-			gboolean start = g_ascii_toupper(l[0]) == 'S';
-			const char *what = g_strstrip(l + (start ? 6 : 4));
-			int level = sms_str_equal_ci(what, "COMPONENT") ? 1 :
-			            sms_str_equal_ci(what, "GROUP") ? 2 :
-			            sms_str_equal_ci(what, "ATTRIBUTE") ? 3 :
-			            (sms_str_equal_ci(what, "TABLE") || sms_str_equal_ci(what, "ENUM") ||
-			             sms_str_equal_ci(what, "PATH")) ? 4 : 0;
-			if (level == 0)
-				return mif_throw(error, name, ln, "expected COMPONENT, GROUP or ATTRIBUTE "
-				                 "after START/END");
-			if (level == 4)
-				continue;   /* tables and enums are not part of status MIFs; skip */
+		/* first word */
+		word = l;
+		rest = l;
+		while (*rest && *rest != ' ' && *rest != '\t' && *rest != '=')
+			rest++;
+		wlen = (gsize)(rest - word);
+		if ((wlen == 5 && g_ascii_strncasecmp(word, "START", 5) == 0) ||
+		    (wlen == 3 && g_ascii_strncasecmp(word, "END", 3) == 0)) {
+			gboolean start = g_ascii_toupper(*word) == 'S';
+			const char *what_block = g_strstrip(rest);
+			int level = block_level(what_block);
+			if (skip > 0) {
+				if (is_skipped_block(what_block))
+					skip += start ? 1 : -1;
+				continue;
+			}
+			if (start && is_skipped_block(what_block)) {
+				if (depth == LVL_TOP)
+					goto fail_expected_component;
+				skip = 1;
+				skip_what = "table, enum or path";
+				continue;
+			}
+			if (level < 0) {
+				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected COMPONENT, GROUP, "
+				          "ATTRIBUTE, TABLE, ENUM or PATH after %s, got '%s'",
+				          start ? "START" : "END", what_block);
+				goto out;
+			}
 			if (start) {
-				if (level != depth + 1)
-					return mif_throw(error, name, ln, "START out of order (expected START "
-					                 "COMPONENT, then GROUP, then ATTRIBUTE)");
-				depth = level;
-				if (level == 1)
-					seen_component = TRUE;
-				if (level == 2) {
-					g_clear_pointer(&group_class, g_free);
-					g_clear_pointer(&group_name, g_free);
+				if (level != depth + 1) {
+					mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "START %s %s (expected "
+					          "%s)", block_names[level],
+					          depth == LVL_TOP ? "outside of a component" :
+					          depth == LVL_ATTRIBUTE ? "inside an attribute" :
+					          level == LVL_COMPONENT ? "inside a component" :
+					          "outside of a group",
+					          depth == LVL_ATTRIBUTE ? "END ATTRIBUTE" :
+					          depth == LVL_TOP ? "START COMPONENT" :
+					          depth == LVL_COMPONENT ? "START GROUP or END COMPONENT"
+					                                 : "START ATTRIBUTE or END GROUP");
+					goto out;
 				}
-				if (level == 3) {
+				if (level == LVL_COMPONENT && components++ > 0) {
+					mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "a second START COMPONENT "
+					          "(a status MIF holds one component)");
+					goto out;
+				}
+				if (level == LVL_GROUP) {
+					g_clear_pointer(&g.klass, g_free);
+					g_clear_pointer(&g.name, g_free);
+					g.status_group = g.id_group = FALSE;
+				}
+				if (level == LVL_ATTRIBUTE) {
 					g_clear_pointer(&attr_name, g_free);
 					g_clear_pointer(&attr_value, g_free);
+					attr_line = ln;
 				}
-			} else {
-				if (level != depth)
-					return mif_throw(error, name, ln, "END does not match the open block");
-				if (level == 3 && attr_name) {
-					gboolean status_group = group_class &&
-						g_ascii_strncasecmp(group_class, "MICROSOFT|JOBSTATUS", 19) == 0;
-					char **slot = NULL;
-					if (status_group && sms_str_equal_ci(attr_name, "Status"))
-						slot = &m->status;
-					else if (status_group && sms_str_equal_ci(attr_name, "Description"))
-						slot = &m->description;
-					else if (sms_str_equal_ci(attr_name, "Manufacturer"))
-						slot = &m->manufacturer;
-					else if (sms_str_equal_ci(attr_name, "Product"))
-						slot = &m->product;
-					else if (sms_str_equal_ci(attr_name, "Version"))
-						slot = &m->version;
-					else if (sms_str_equal_ci(attr_name, "Locale"))
-						slot = &m->locale;
-					else if (sms_str_equal_ci(attr_name, "Serial Number"))
-						slot = &m->serial;
-					else if (sms_str_equal_ci(attr_name, "Installation"))
-						slot = &m->installation;
-					if (slot) {
-						g_free(*slot);
-						*slot = g_steal_pointer(&attr_value);
-					}
-				}
-				depth--;
+				depth = level;
+				continue;
 			}
+			if (level != depth) {
+				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "END %s does not close the "
+				          "open block (expected %s%s)", block_names[level],
+				          depth == LVL_TOP ? "START COMPONENT" : "END ",
+				          block_names[depth]);
+				goto out;
+			}
+			if (level == LVL_ATTRIBUTE && attr_name) {
+				gboolean is_status = sms_str_equal_ci(attr_name, "Status") ||
+				                     sms_str_equal_ci(attr_name, "InstallStatus");
+				if (g.status_group && is_status) {
+					if (m->status) {
+						g_ptr_array_add(m->warnings, g_strdup_printf(
+							"%s:%d: a second Status attribute (the first one counts)",
+							name, attr_line));
+					} else if (attr_value) {
+						m->status = g_steal_pointer(&attr_value);
+						m->status_line = attr_line;
+					}
+				} else if (g.status_group && sms_str_equal_ci(attr_name, "Description")) {
+					if (m->description)
+						g_ptr_array_add(m->warnings, g_strdup_printf(
+							"%s:%d: a second Description attribute (the first one counts)",
+							name, attr_line));
+					else {
+						m->description = g_steal_pointer(&attr_value);
+						desc_line = attr_line;
+					}
+				} else if (g.id_group || g.status_group) {
+					for (int k = 0; k < 6; k++)
+						if (sms_str_equal_ci(attr_name, id_names[k]) && attr_value)
+							take(g.id_group ? &id_attr[k] : &st_attr[k], &attr_value);
+				}
+			}
+			depth--;
 			continue;
 		}
+		if (skip > 0)
+			continue;
 		eq = strchr(l, '=');
-		if (eq == NULL || depth == 0)
-			return mif_throw(error, name, ln, depth == 0 ? "expected START COMPONENT"
-			                                             : "expected KEYWORD = value");
+		if (depth == LVL_TOP && components > 0) {
+			mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected the end of the file "
+			          "after END COMPONENT");
+			goto out;
+		}
+		if (eq == NULL) {
+			if (depth == LVL_TOP)
+				goto fail_expected_component;
+			mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected KEYWORD = value, START "
+			          "or END");
+			goto out;
+		}
 		*eq = '\0';
 		{
 			char *key = g_strstrip(l);
-			g_autofree char *val = parse_value(eq + 1);
-			if (val == NULL)
-				return mif_throw(error, name, ln, "expected a value after '=' (a quoted "
-				                 "string must be closed)");
-			if (depth == 2 && sms_str_equal_ci(key, "CLASS")) {
-				g_free(group_class);
-				group_class = g_steal_pointer(&val);
-			} else if (depth == 2 && sms_str_equal_ci(key, "NAME")) {
-				g_free(group_name);
-				group_name = g_steal_pointer(&val);
-			} else if (depth == 3 && sms_str_equal_ci(key, "NAME")) {
+			g_autofree char *val = NULL;
+			gboolean known = FALSE;
+			char *v = eq + 1;
+			for (gsize k = 0; k < G_N_ELEMENTS(keywords); k++)
+				if (sms_str_equal_ci(key, keywords[k]))
+					known = TRUE;
+			if (!known) {
+				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "unknown keyword '%s' (expected "
+				          "NAME, ID, CLASS, KEY, DESCRIPTION, ACCESS, STORAGE, TYPE or VALUE)",
+				          key);
+				goto out;
+			}
+			if (depth == LVL_TOP && !sms_str_equal_ci(key, "LANGUAGE") &&
+			    !sms_str_equal_ci(key, "PRAGMA"))
+				goto fail_expected_component;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (sms_str_equal_ci(key, "TYPE") && g_ascii_strncasecmp(v, "START", 5) == 0) {
+				/* TYPE = START ENUM ... END ENUM */
+				skip = 1;
+				skip_what = "enum";
+				continue;
+			}
+			val = parse_value(v, &what);
+			if (val == NULL) {
+				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "%s: %s", key, what);
+				goto out;
+			}
+			if (sms_str_equal_ci(key, "ID")) {
+				gint64 id;
+				if (!sms_parse_int(val, 0, G_MAXINT32, &id, NULL)) {
+					mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "ID: expected a number, "
+					          "got '%s'", val);
+					goto out;
+				}
+			} else if (depth == LVL_COMPONENT && sms_str_equal_ci(key, "NAME")) {
+				g_free(m->component);
+				m->component = g_steal_pointer(&val);
+			} else if (depth == LVL_GROUP && sms_str_equal_ci(key, "CLASS")) {
+				g_free(g.klass);
+				g.klass = g_steal_pointer(&val);
+				g.status_group = g_ascii_strncasecmp(g.klass, "MICROSOFT|JOBSTATUS|", 20) == 0;
+				g.id_group = g_ascii_strncasecmp(g.klass, "DMTF|ComponentID|", 17) == 0;
+			} else if (depth == LVL_GROUP && sms_str_equal_ci(key, "NAME")) {
+				g_free(g.name);
+				g.name = g_steal_pointer(&val);
+			} else if (depth == LVL_ATTRIBUTE && sms_str_equal_ci(key, "NAME")) {
 				g_free(attr_name);
 				attr_name = g_steal_pointer(&val);
-			} else if (depth == 3 && sms_str_equal_ci(key, "VALUE")) {
+			} else if (depth == LVL_ATTRIBUTE && sms_str_equal_ci(key, "VALUE")) {
 				g_free(attr_value);
 				attr_value = g_steal_pointer(&val);
 			}
 		}
 	}
-	if (!seen_component || depth != 0)
-		return mif_throw(error, name, g_strv_length(lines),
-		                 seen_component ? "unexpected end of file: a block is not closed"
-		                                : "expected START COMPONENT");
+	if (skip > 0) {
+		mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, nlines, "unexpected end of file inside "
+		          "a %s block (expected END)", skip_what);
+		goto out;
+	}
+	if (components == 0 || depth != LVL_TOP) {
+		if (components == 0)
+			goto fail_expected_component;
+		mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, nlines, "unexpected end of file (expected "
+		          "END %s)", block_names[depth]);
+		goto out;
+	}
 	if (m->status == NULL) {
 		g_set_error(error, SMS_MIF_ERROR, SMS_MIF_ERROR_NO_STATUS,
-		            "%s: no Status attribute in a MICROSOFT|JOBSTATUS group", name);
-		return FALSE;
+		            "%s: no Status attribute in a MICROSOFT|JOBSTATUS|1.0 group", name);
+		goto out;
 	}
-	m->success = !sms_str_equal_ci(m->status, "Failed");
-	*out = g_steal_pointer(&m);
-	return TRUE;
+	g_strstrip(m->status);
+	if (sms_str_equal_ci(m->status, "Success")) {
+		m->success = TRUE;
+	} else if (!sms_str_equal_ci(m->status, "Failed")) {
+		mif_throw(error, SMS_MIF_ERROR_BAD_STATUS, name, m->status_line, "Status: expected "
+		          "\"Success\" or \"Failed\", got \"%s\"", m->status);
+		goto out;
+	}
+	if (m->description && *m->description == '\0')
+		g_ptr_array_add(m->warnings, g_strdup_printf("%s:%d: empty Description (SMS 1.2 logged "
+		                "\"error code = cb\" for it, harmless: KB Q169491)", name, desc_line));
+	take(&m->manufacturer, id_attr[0] ? &id_attr[0] : &st_attr[0]);
+	take(&m->product, id_attr[1] ? &id_attr[1] : &st_attr[1]);
+	take(&m->version, id_attr[2] ? &id_attr[2] : &st_attr[2]);
+	take(&m->locale, id_attr[3] ? &id_attr[3] : &st_attr[3]);
+	take(&m->serial, id_attr[4] ? &id_attr[4] : &st_attr[4]);
+	take(&m->installation, id_attr[5] ? &id_attr[5] : &st_attr[5]);
+	ok = TRUE;
+	goto out;
+
+fail_expected_component:
+	mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, 1, "expected START COMPONENT (not a DMI MIF)");
+out:
+	for (int k = 0; k < 6; k++) {
+		g_free(id_attr[k]);
+		g_free(st_attr[k]);
+	}
+	g_free(g.klass);
+	g_free(g.name);
+	if (ok)
+		*out = g_steal_pointer(&m);
+	return ok;
 }
 
 gboolean
@@ -177,34 +404,82 @@ sms_mif_load(const char *path, SmsStatusMif **out, GError **error)
 	return sms_mif_parse(path, data, len, out, error);
 }
 
+/* ---- writing ---------------------------------------------------------------------- */
+
+/* A value as ISMIF wrote it: at most max characters, one line, quotes escaped. */
 static void
-attr(GString *o, int id, const char *name, const char *value, int width)
+put_attr(GString *o, int id, const char *name, const char *value, int width)
 {
-	g_string_append_printf(o, "\t\tSTART ATTRIBUTE\r\n\t\t\tNAME = \"%s\"\r\n\t\t\tID = %d\r\n"
-	                       "\t\t\tACCESS = READ-ONLY\r\n\t\t\tSTORAGE = SPECIFIC\r\n"
-	                       "\t\t\tTYPE = STRING(%d)\r\n\t\t\tVALUE = \"%s\"\r\n"
-	                       "\t\tEND ATTRIBUTE\r\n", name, id, width, value ? value : "");
+	g_autoptr(GString) v = g_string_new(NULL);
+	glong n = 0;
+	for (const char *p = value ? value : ""; *p && n < width; p = g_utf8_next_char(p), n++) {
+		gunichar c = g_utf8_get_char(p);
+		if (c == '\r' || c == '\n' || c == '\t')
+			g_string_append_c(v, ' ');
+		else if (c == '"')
+			g_string_append(v, "\\\"");
+		else
+			g_string_append_len(v, p, g_utf8_next_char(p) - p);
+	}
+	g_string_append_printf(o, "    START ATTRIBUTE\r\n      NAME = \"%s\"\r\n      ID = %d\r\n"
+	                       "      ACCESS = READ-ONLY\r\n      STORAGE = SPECIFIC\r\n"
+	                       "      TYPE = STRING(%d)\r\n      VALUE = \"%s\"\r\n"
+	                       "    END ATTRIBUTE\r\n", name, id, width, v->str);
+}
+
+char *
+sms_mif_format(const SmsStatusMif *m, gsize *out_len)
+{
+	g_autoptr(GString) o = g_string_new("START COMPONENT\r\n  NAME = \"WORKSTATION\"\r\n");
+	g_string_append(o, "  START GROUP\r\n    NAME = \"ComponentID\"\r\n    ID = 1\r\n"
+	                   "    CLASS = \"DMTF|ComponentID|1.0\"\r\n");
+	put_attr(o, 1, "Manufacturer", m->manufacturer, 64);
+	put_attr(o, 2, "Product", m->product, 64);
+	put_attr(o, 3, "Version", m->version, 64);
+	put_attr(o, 4, "Locale", m->locale, 16);
+	put_attr(o, 5, "Serial Number", m->serial, 64);
+	put_attr(o, 6, "Installation", m->installation, 64);
+	g_string_append(o, "  END GROUP\r\n  START GROUP\r\n    NAME = \"InstallStatus\"\r\n"
+	                   "    ID = 2\r\n    CLASS = \"MICROSOFT|JOBSTATUS|1.0\"\r\n");
+	put_attr(o, 1, "Status", m->success ? "Success" : "Failed", 32);
+	put_attr(o, 2, "Description", m->description, 128);
+	g_string_append(o, "  END GROUP\r\nEND COMPONENT\r\n");
+	return sms_text_to_ansi(o->str, out_len);
 }
 
 char *
 sms_mif_format_status(const char *manufacturer, const char *product, const char *version,
                       const char *description, gboolean success)
 {
-	GString *o = g_string_new("START COMPONENT\r\n\tNAME = \"WORKSTATION\"\r\n");
-	g_string_append(o, "\tSTART GROUP\r\n\t\tNAME = \"ComponentID\"\r\n\t\tID = 1\r\n"
-	                   "\t\tCLASS = \"DMTF|ComponentID|1.0\"\r\n");
-	attr(o, 1, "Manufacturer", manufacturer, 64);
-	attr(o, 2, "Product", product, 64);
-	attr(o, 3, "Version", version, 64);
-	attr(o, 4, "Locale", "ENU", 16);
-	attr(o, 5, "Serial Number", "", 64);
-	attr(o, 6, "Installation", "", 64);
-	g_string_append(o, "\tEND GROUP\r\n\tSTART GROUP\r\n\t\tNAME = \"InstallStatus\"\r\n"
-	                   "\t\tID = 2\r\n\t\tCLASS = \"MICROSOFT|JOBSTATUS|1.0\"\r\n");
-	attr(o, 1, "Status", success ? "Success" : "Failed", 32);
-	attr(o, 2, "Description", description, 128);
-	g_string_append(o, "\tEND GROUP\r\nEND COMPONENT\r\n");
-	return g_string_free(o, FALSE);
+	SmsStatusMif m = { 0 };
+	m.manufacturer = (char *)manufacturer;
+	m.product = (char *)product;
+	m.version = (char *)version;
+	m.locale = (char *)"ENU";
+	m.description = (char *)description;
+	m.success = success;
+	return sms_mif_format(&m, NULL);
+}
+
+gboolean
+sms_mif_write_status(const char *path, const char *manufacturer, const char *product,
+                     const char *version, const char *locale, const char *serial,
+                     const char *description, gboolean success, SmsTime when, GError **error)
+{
+	SmsStatusMif m = { 0 };
+	g_autofree char *installation = when == SMS_TIME_NONE ? NULL : sms_time_format_pcm(when);
+	g_autofree char *text = NULL;
+	gsize len;
+	m.manufacturer = (char *)manufacturer;
+	m.product = (char *)product;
+	m.version = (char *)version;
+	m.locale = (char *)locale;
+	m.serial = (char *)serial;
+	m.installation = installation;
+	m.description = (char *)description;
+	m.success = success;
+	text = sms_mif_format(&m, &len);
+	return sms_atomic_write(path, text, len, 0644, SMS_SYNC_FILE, error);
 }
 
 /* ---- .SNI ---------------------------------------------------------------------- */

@@ -1,10 +1,19 @@
 /* mif.h -- package command status MIFs (notes §3.6) and the .SNI status instruction.
  *
  * A status MIF is DMI text: START COMPONENT / START GROUP / START ATTRIBUTE blocks
- * with NAME = , ID = , CLASS = , VALUE = lines and // comments. The group whose CLASS
- * is "MICROSOFT|JOBSTATUS|1.0" holds Status ("Success" / "Failed") and Description;
- * the ComponentID group holds Manufacturer, Product, Version, Locale, Serial Number,
- * Installation. Attribute names match case-insensitively.
+ * (and START TABLE / ENUM / PATH, skipped) with NAME = , ID = , CLASS = , VALUE = ...
+ * lines, values "quoted" or bare, // comments, keywords in any case. The group whose
+ * CLASS is MICROSOFT|JOBSTATUS|1.0 holds Status ("Success" / "Failed", any case) and
+ * Description; the DMTF|ComponentID group holds Manufacturer, Product, Version, Locale,
+ * Serial Number and Installation (taken from the JOBSTATUS group when a writer put them
+ * there). Attribute names match case-insensitively. Text is ANSI (Windows-1252), UTF-8
+ * or UTF-16 with a BOM; CRLF and a Ctrl-Z at the end are fine.
+ *
+ * Inside a quoted value \" stands for a quote; any other backslash is literal (paths
+ * such as "C:\MSOFFICE\" stay as written). A value ends at the last quote of its line.
+ *
+ * Malformed syntax is an error naming "path:line: what was expected"; what a caller does
+ * with it (SMS 1.2 counted the job as successful, KB Q190135) is the caller's policy.
  */
 #pragma once
 #include "common.h"
@@ -14,24 +23,48 @@
 GQuark sms_mif_error_quark(void);
 typedef enum {
 	SMS_MIF_ERROR_SYNTAX,      /* path:line: what was expected */
-	SMS_MIF_ERROR_NO_STATUS,   /* well-formed, but no JOBSTATUS group / Status */
+	SMS_MIF_ERROR_NO_STATUS,   /* well-formed, but no JOBSTATUS group / Status in it */
+	SMS_MIF_ERROR_BAD_STATUS,  /* Status is neither Success nor Failed */
+	SMS_MIF_ERROR_ENCODING,    /* NUL bytes, broken UTF-16 (byte offset) */
 } SmsMifError;
 
 typedef struct {
+	char *component;          /* NAME of the component, e.g. "WORKSTATION" */
 	char *manufacturer, *product, *version, *locale, *serial, *installation;
-	gboolean success;
-	char *status;             /* as written */
-	char *description;
+	gboolean success;         /* Status is Success */
+	char *status;             /* as written ("Success", "FAILED", ...) */
+	char *description;        /* NULL when absent */
+	int status_line;          /* line of the Status value */
+	GPtrArray *warnings;      /* char* "path:line: ...": harmless oddities (see below) */
 } SmsStatusMif;
+/* Warnings: an empty Description (SMS 1.2 logged "error code = cb" for it, harmless,
+ * KB Q169491), a Status or Description given twice (the first one counts). */
 
+SmsStatusMif *sms_status_mif_new(void);
 void sms_status_mif_free(SmsStatusMif *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsStatusMif, sms_status_mif_free)
+/* name is used in messages only. */
 gboolean sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
                        GError **error);
 gboolean sms_mif_load(const char *path, SmsStatusMif **out, GError **error);
-/* What ISMIF32's InstallStatusMIF() writes. */
+
+/* The status MIF text setup programs wrote with ISMIF32's InstallStatusMIF(): component
+ * "WORKSTATION", group 1 ComponentID (Manufacturer 1, Product 2, Version 3, Locale 4,
+ * Serial Number 5, Installation 6), group 2 InstallStatus (Status 1, Description 2);
+ * CRLF line ends, ANSI (Windows-1252). Values are cut to ISMIF's limits (64 characters,
+ * Locale 16, Description 128); line breaks become spaces and a '"' is written \".
+ * Fields of m that are NULL are written empty; m->success gives Status. */
+char *sms_mif_format(const SmsStatusMif *m, gsize *out_len);
+/* Shorthand kept for callers: Locale "ENU", no serial number or installation time. */
 char *sms_mif_format_status(const char *manufacturer, const char *product,
                             const char *version, const char *description, gboolean success);
+/* Write a status MIF atomically (lib/atomic.h), as InstallStatusMIF(szFileName,
+ * szCompany, szProduct, szVersion, szLocale, szSerialNo, szMessage, bStatus) did; the
+ * Installation attribute is `when` as "MM/DD/YY HH:MM:SS" (empty for SMS_TIME_NONE). */
+gboolean sms_mif_write_status(const char *path, const char *manufacturer,
+                              const char *product, const char *version, const char *locale,
+                              const char *serial, const char *description, gboolean success,
+                              SmsTime when, GError **error);
 
 /* .SNI: the status instruction a PCM writes next to the status MIF (INI text). */
 typedef struct {
