@@ -1532,7 +1532,9 @@ write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **error)
 		sms_ins_record_add_server(rec, unc, SMS_SERVER_WINNT3);
 	}
 	if (rec->servers->len == 0)
-		return TRUE;   /* nowhere to run from: nothing to offer */
+		/* nowhere to run from: nothing to offer, now or later (the installs are final) */
+		return exec_args(site, error, "UPDATE desp_targets SET written = 1 WHERE job = ?", "s",
+		                 job);
 	st = sms_db_stmt(site->db, "SELECT t.machine, m.domain, m.smsid FROM desp_targets t JOIN "
 	                 "machines m ON m.name = t.machine WHERE t.job = ? AND t.written = 0 AND "
 	                 "m.smsid IS NOT NULL ORDER BY t.machine", error);
@@ -1849,9 +1851,13 @@ sms_despooler_pass(SmsSite *site, SmsTime now, GError **error)
 			return FALSE;
 		first = row && sqlite3_column_int(st, 0) == 0;
 		sqlite3_reset(st);
-		if (ins->kind == SMS_INSTR_INSTALL && ins->run_command &&
-		    !write_run_phase(site, ins->job_id, now, error))
-			return FALSE;
+		if (ins->kind == SMS_INSTR_INSTALL && ins->run_command) {
+			if (!write_run_phase(site, ins->job_id, now, error))
+				return FALSE;
+		} else if (!exec_args(site, error, "UPDATE desp_targets SET written = 1 WHERE job = ?",
+		                      "s", ins->job_id)) {
+			return FALSE;   /* no run phase: nothing is waiting for SMS IDs */
+		}
 		if (ins->kind == SMS_INSTR_REMOVE && ins->remove_tasks == SMS_REMOVE_ALL && first) {
 			/* all servers: the stored copy and the package's PCM commands go too */
 			g_autofree char *store = sms_layout_store(site);
