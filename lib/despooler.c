@@ -574,6 +574,14 @@ accept_install(SmsSite *site, const char *receive, const char *base, SmsInstruct
 			return sms_throw(error, SMS_ERROR_NOT_FOUND, "%s: the package of instruction %s is "
 			                 "missing", pck, ins->id);
 		}
+	} else if (ins->kind == SMS_INSTR_INSTALL) {
+		/* no package sent with it: the copy this site stored for an earlier job, if any */
+		g_autofree char *name = g_strdup_printf("%s.%s", ins->package_id,
+		                                        ins->job_type == SMS_JOB_SHARE_PACKAGE ? "SRV"
+		                                                                               : "WKS");
+		g_autofree char *dst = g_build_filename(store, name, NULL);
+		if (g_file_test(dst, G_FILE_TEST_IS_REGULAR))
+			store_file = g_steal_pointer(&name);
 	}
 	/* the job as this site knows it (Job Details at child sites) */
 	if (!exec_args(site, error, "INSERT OR IGNORE INTO packages(id, name, version, comment, "
@@ -1262,6 +1270,73 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 	return notify_users(site, ins, warned, w->server, NULL, text, now, error);
 }
 
+/* An attempt failed for another reason than files in use (a full drive, a damaged
+ * stored package, a file system error): retried on the retry interval like a locked
+ * install, Failed after the 100th retry (notes §5.5). */
+static gboolean
+retry_later(SmsSite *site, Work *w, const char *why, SmsTime now, GError **error)
+{
+	SmsTime x = (SmsTime)sms_response_retry_minutes(site->self->response) * SMS_MINUTE;
+	g_autofree char *count = NULL;
+	if (w->state == ST_PENDING || w->t0 == SMS_TIME_NONE) {
+		w->state = ST_RETRYING;
+		w->t0 = now;
+		w->retries = 0;
+	} else if (w->state == ST_RETRYING) {
+		w->retries++;
+	}
+	count = g_strdup_printf("%d", w->retries);
+	if (w->retries >= MAX_RETRIES) {
+		w->state = ST_FAILED;
+		w->next_attempt = SMS_TIME_NONE;
+		if (!save_work(site, w, why, error))
+			return FALSE;
+		return sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+		                                   .event = "distribute.failed",
+		                                   .severity = SMS_SEV_ERROR, .job = w->job,
+		                                   .server = w->server, .detail = count }, error,
+		                "%s; gave up after %d retries", why, w->retries);
+	}
+	w->next_attempt = now + x;
+	if (!save_work(site, w, why, error))
+		return FALSE;
+	return sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+	                                   .event = "distribute.error", .severity = SMS_SEV_ERROR,
+	                                   .job = w->job, .server = w->server, .detail = count },
+	                error, "%s (retry %d; next attempt %s)", why, w->retries,
+	                sms_time_str(w->next_attempt));
+}
+
+/* A job sent without its package, for a server that does not have it either. */
+static gboolean
+nothing_to_install(SmsSite *site, const SmsInstruction *ins, Work *w, const char *recorded,
+                   SmsTime now, GError **error)
+{
+	g_autofree char *unc = NULL;
+	if (recorded) {
+		/* the package is there already: the run phase offers it from there */
+		unc = unc_path(site, w->server, recorded);
+		w->state = ST_DONE;
+		w->next_attempt = SMS_TIME_NONE;
+		g_free(w->path);
+		w->path = g_strdup(recorded);
+		return save_work(site, w, "already installed", error) &&
+		       report(site, ins, "server", w->server, NULL, SMS_STATUS_COMPLETE, NULL, unc, now,
+		              error);
+	}
+	w->state = ST_FAILED;
+	w->next_attempt = SMS_TIME_NONE;
+	return save_work(site, w, "no package", error) &&
+	       sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+	                                   .event = "distribute.failed", .severity = SMS_SEV_ERROR,
+	                                   .job = w->job, .package = ins->package_id,
+	                                   .server = w->server, .detail = "0" }, error,
+	                "Job %s came without package %s, which is neither stored at this site nor "
+	                "on %s", w->job, ins->package_id, w->server) &&
+	       report(site, ins, "server", w->server, NULL, SMS_STATUS_FAILED, NULL, "no package",
+	              now, error);
+}
+
 /* One attempt (first try, retry or forced delivery) for one server. */
 static gboolean
 attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *trees,
@@ -1295,25 +1370,20 @@ attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashTable *tr
 		store_file = row ? sms_db_col_text(st, 0) : NULL;
 		sqlite3_reset(st);
 		if (store_file == NULL)
-			return sms_throw(error, SMS_ERROR_NOT_FOUND, "job %s has no stored package", w->job);
+			return nothing_to_install(site, ins, w, recorded, now, error);
 		tree = g_hash_table_lookup(trees, store_file);
 		if (tree == NULL) {
 			char *dir = NULL;
 			g_autoptr(GError) local = NULL;
 			if (!extract_package(site, store_file, &dir, &bytes, &local)) {
 				/* a full drive or a damaged store: retry later, the old package stays */
-				w->state = w->state == ST_PENDING ? ST_RETRYING : w->state;
-				if (w->t0 == SMS_TIME_NONE)
-					w->t0 = now;
-				w->next_attempt = now + x;
-				if (!save_work(site, w, local->message, error))
+				g_autofree char *why = g_strdup_printf("Cannot decompress package of job %s: %s",
+				                                       w->job, local->message);
+				if (g_error_matches(local, SMS_ERROR, SMS_ERROR_FAULT)) {
+					g_propagate_error(error, g_steal_pointer(&local));
 					return FALSE;
-				return sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
-				                                   .event = "distribute.error",
-				                                   .severity = SMS_SEV_ERROR, .job = w->job,
-				                                   .server = w->server }, error,
-				                "Cannot decompress package of job %s: %s", w->job,
-				                local->message);
+				}
+				return retry_later(site, w, why, now, error);
 			}
 			g_hash_table_insert(trees, g_strdup(store_file), dir);
 			tree = dir;
@@ -1473,15 +1543,19 @@ upsert_or_rebuild(SmsSite *site, const char *path, const char *machine,
 	g_autoptr(GError) local = NULL;
 	g_autofree char *dir = NULL;
 	g_autofree char *name = NULL;
+	g_autoptr(SmsInsFile) old = NULL;
+	g_autoptr(GError) why = NULL;
 	if (sms_ins_upsert(path, rec, SMS_SYNC_NONE, changed, &local))
 		return TRUE;
-	if (local->domain != SMS_INS_ERROR) {
+	/* is it the file? (and not, say, a record that cannot be written) */
+	if (sms_ins_load(path, &old, &why) || why->domain != SMS_INS_ERROR ||
+	    why->code == SMS_INS_ERROR_NOT_FOUND) {
 		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
 	}
 	dir = g_path_get_dirname(path);
 	name = g_path_get_basename(path);
-	if (!move_aside(site, dir, name, local, now, error) ||
+	if (!move_aside(site, dir, name, why, now, error) ||
 	    !exec_args(site, error, "UPDATE desp_targets SET written = 0 WHERE machine = ? AND job IN"
 	               " (SELECT job FROM desp_jobs WHERE cancelled = 0 AND ins_written = 1)", "s",
 	               machine))
@@ -1814,9 +1888,29 @@ sms_despooler_pass(SmsSite *site, SmsTime now, GError **error)
 		Work *w = due->pdata[i];
 		g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
 		gboolean final;
-		if (!sms_txn_begin(&txn, error) ||
-		    !attempt(site, &cfg, w, now, trees, remaining, error))
+		g_autoptr(GError) local = NULL;
+		Work before = *w;
+		g_autofree char *before_path = g_strdup(w->path);
+		if (!sms_txn_begin(&txn, error))
 			return FALSE;
+		if (!attempt(site, &cfg, w, now, trees, remaining, &local)) {
+			/* crashes (injected) and a locked database stop the pass; anything else is this
+			 * server's problem: undo the attempt, retry it later */
+			if (g_error_matches(local, SMS_ERROR, SMS_ERROR_FAULT) ||
+			    local->domain == SMS_DB_ERROR) {
+				g_propagate_error(error, g_steal_pointer(&local));
+				return FALSE;
+			}
+			sms_txn_clear(&txn);
+			g_free(w->path);
+			*w = before;
+			w->path = g_steal_pointer(&before_path);
+			g_prefix_error(&local, "%s of job %s on %s failed: ",
+			               g_strcmp0(w->kind, "remove") == 0 ? "Removal" : "Installation",
+			               w->job, w->server);
+			if (!sms_txn_begin(&txn, error) || !retry_later(site, w, local->message, now, error))
+				return FALSE;
+		}
 		g_hash_table_insert(remaining, g_strdup(w->job),
 		                    GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(remaining,
 		                                                                        w->job)) - 1));
