@@ -293,18 +293,50 @@ instruction_id(const char *job_id, const char *site_code)
 	return g_strdup_printf("%s%s", n > 5 ? job_id + n - 5 : job_id, site_code);
 }
 
-static const char *
-site_root(SmsSite *site, const char *code, GError **error)
+/* Root of a site we can send to: our own, an [Address] of site.ini, or the sites table
+ * (root column). NULL if none is known. */
+static char *
+address_of(SmsSite *site, const char *code)
 {
 	const char *root;
+	sqlite3_stmt *st;
+	gboolean row;
+	char *found = NULL;
 	if (sms_str_equal_ci(code, site->code))
-		return site->root;
-	root = sms_world_def_address(site->def, code);
-	if (root == NULL)
-		g_set_error(error, SMS_SITE_ERROR, SMS_SITE_ERROR_UNKNOWN,
-		            "no address for site %s in %s/site.ini ([Address %s] Root=)", code,
-		            site->root, code);
-	return root;
+		return g_strdup(site->root);
+	if ((root = sms_world_def_address(site->def, code)) != NULL)
+		return g_strdup(root);
+	st = sms_db_stmt(site->db, "SELECT root FROM sites WHERE code = ? AND root IS NOT NULL",
+	                 NULL);
+	if (st == NULL)
+		return NULL;
+	sms_db_bind_text(st, 1, code);
+	if (sms_db_step(site->db, st, &row, NULL) && row)
+		found = sms_db_col_text(st, 0);
+	sqlite3_reset(st);
+	return found;
+}
+
+/* Next hop towards site `code`: the site itself if we have its address, else our parent
+ * (which relays; a child site knows only its parent). */
+static gboolean
+route(SmsSite *site, const char *code, const char **out_hop, char **out_root, GError **error)
+{
+	char *root = address_of(site, code);
+	const char *parent = site->self->parent;
+	if (root) {
+		*out_hop = code;
+		*out_root = root;
+		return TRUE;
+	}
+	if (parent && (root = address_of(site, parent)) != NULL) {
+		*out_hop = parent;
+		*out_root = root;
+		return TRUE;
+	}
+	return sms_throw_domain(error, SMS_SITE_ERROR, SMS_SITE_ERROR_UNKNOWN,
+	                        "no address for site %s in %s/site.ini (expected an [Address %s] "
+	                        "section with Root=)", code, site->root, code);
 }
 
 gboolean
@@ -317,13 +349,17 @@ sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind, Sm
 	g_autofree char *ipath = NULL;
 	g_autofree char *outbox = sms_layout_outbox(site);
 	g_autofree char *srq = NULL;
+	g_autofree char *root = NULL;
+	const char *hop = NULL;
 	SmsSendRequest r = { 0 };
 	sqlite3_stmt *st;
-	const char *root = site_root(site, ins->target_site, error);
 
-	if (root == NULL || !sms_scheduler_ensure_schema(site, error) ||
+	if (!sms_scheduler_ensure_schema(site, error) ||
+	    !route(site, ins->target_site, &hop, &root, error) ||
 	    !sms_site_next_request_id(site, &req, error))
 		return FALSE;
+	/* the instruction ID is stable (job + site): a re-run after a crash writes the same
+	 * file, and the Despooler applies an instruction ID once */
 	ifile = g_strdup_printf("%s.I%02d", ins->id, kind);
 	ipath = g_build_filename(tosend, ifile, NULL);
 	if (!sms_instruction_save(ins, ipath, error))
@@ -331,8 +367,8 @@ sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind, Sm
 	r.id = req;
 	r.job_id = ins->job_id;
 	r.priority = ins->priority ? ins->priority : SMS_PRIORITY_MEDIUM;
-	r.target_site = ins->target_site;
-	r.target_root = (char *)root;
+	r.target_site = (char *)hop;
+	r.target_root = root;
 	r.package_file = ins->package_file;
 	r.instruction_file = ifile;
 	r.next_attempt = SMS_TIME_NONE;
@@ -352,8 +388,17 @@ sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind, Sm
 	return sms_db_step_done(site->db, st, error);
 }
 
+/* An error that belongs to the job (bad query, unknown address, unreadable source ...)
+ * rather than to the machine (database busy, injected fault): the job fails, the
+ * Scheduler goes on with the others (KB Q159201: one bad item never stops the loop). */
 static gboolean
-fail_job(SmsSite *site, SmsJob *j, SmsTime now, const GError *why, GError **error)
+job_error(const GError *e)
+{
+	return e->domain != SMS_DB_ERROR && !g_error_matches(e, SMS_ERROR, SMS_ERROR_FAULT);
+}
+
+static gboolean
+fail_job(SmsSite *site, SmsJob *j, SmsTime now, int code, const GError *why, GError **error)
 {
 	j->status = SMS_STATUS_FAILED;
 	j->sending_status = SMS_STATUS_FAILED;
@@ -362,7 +407,7 @@ fail_job(SmsSite *site, SmsJob *j, SmsTime now, const GError *why, GError **erro
 		return FALSE;
 	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "scheduler",
 	                                 .event = "job.failed", .severity = SMS_SEV_ERROR,
-	                                 .code = 330, .job = j->id, .package = j->package },
+	                                 .code = code, .job = j->id, .package = j->package },
 	              error, "Job %s failed: %s", j->id, why->message))
 		return FALSE;
 	return emit_status(site, now, j->id, SMS_STATUS_FAILED, error);
@@ -479,8 +524,13 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 		return FALSE;
 	}
 	if (j->type != SMS_JOB_REMOVE_PACKAGE &&
-	    !compress_package(site, j, pkg, now, &file, &crc, &local))
-		return fail_job(site, j, now, local, error);
+	    !compress_package(site, j, pkg, now, &file, &crc, &local)) {
+		if (!job_error(local)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		return fail_job(site, j, now, 330, local, error);   /* Compress/Package */
+	}
 	j->status = SMS_STATUS_ACTIVE;
 	j->sending_status = sites->len ? SMS_STATUS_PENDING : SMS_STATUS_COMPLETE;
 	j->working_status = SMS_STATUS_PENDING;
@@ -564,6 +614,46 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 
 /* ---- cancel -------------------------------------------------------------------- */
 
+/* Send requests of the job not yet picked up by the Sender are withdrawn (sending status
+ * Cancelled: "cancelled before sent"); one being sent right now finishes. */
+static gboolean
+withdraw_unsent(SmsSite *site, const char *job, guint *out_withdrawn, GError **error)
+{
+	g_autofree char *outbox = sms_layout_outbox(site);
+	g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT request FROM sched_sends WHERE job = ? "
+	                               "AND kind IN (1, 2) AND state IN (1, 4) ORDER BY request",
+	                               error);
+	gboolean row;
+	*out_withdrawn = 0;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, job);
+	for (;;) {
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		g_ptr_array_add(reqs, sms_db_col_text(st, 0));
+	}
+	for (guint i = 0; i < reqs->len; i++) {
+		g_autofree char *srq = g_strdup_printf("%s/%s.SRQ", outbox, (char *)reqs->pdata[i]);
+		if (unlink(srq) < 0) {
+			if (errno == ENOENT)
+				continue;   /* being sent (.SRS): let it finish */
+			return sms_throw_errno(error, "withdrawing send request %s", srq);
+		}
+		st = sms_db_stmt(site->db, "UPDATE sched_sends SET state = 5 WHERE request = ?", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, reqs->pdata[i]);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+		(*out_withdrawn)++;
+	}
+	return TRUE;
+}
+
 static gboolean
 do_cancel(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 {
@@ -571,11 +661,19 @@ do_cancel(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 	                               "ORDER BY site", error);
 	g_autoptr(GPtrArray) sites = g_ptr_array_new_with_free_func(g_free);
 	gboolean row;
+	guint withdrawn;
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, j->id);
-	while (sms_db_step(site->db, st, &row, error) && row)
+	for (;;) {
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row)
+			break;
 		g_ptr_array_add(sites, sms_db_col_text(st, 0));
+	}
+	if (!withdraw_unsent(site, j->id, &withdrawn, error))
+		return FALSE;
 	for (guint i = 0; i < sites->len; i++) {
 		g_autoptr(SmsInstruction) ins = sms_instruction_new(SMS_INSTR_CANCEL);
 		g_autofree char *base = instruction_id(j->id, sites->pdata[i]);
@@ -592,21 +690,24 @@ do_cancel(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 			return FALSE;
 	}
 	j->status = SMS_STATUS_CANCELLED;
-	j->cancel_status = SMS_STATUS_COMPLETE;
+	/* Active while the cancel instructions travel; Complete when all were delivered */
+	j->cancel_status = sites->len ? SMS_STATUS_ACTIVE : SMS_STATUS_COMPLETE;
 	j->working_status = SMS_STATUS_CANCELLED;
-	if (j->sending_status == SMS_STATUS_PENDING)
+	if (withdrawn > 0 || j->sending_status == SMS_STATUS_PENDING ||
+	    j->sending_status == SMS_STATUS_NONE)
 		j->sending_status = SMS_STATUS_CANCELLED;
 	j->finished = now;
 	if (!sms_job_save_status(site, j, error))
 		return FALSE;
 	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "scheduler",
 	                                 .event = "job.cancelled", .job = j->id }, error,
-	              "Job %s cancelled: cancel instructions sent to %u site(s)", j->id, sites->len))
+	              "Job %s cancelled: %u unsent request(s) withdrawn, cancel instructions "
+	              "queued for %u site(s)", j->id, withdrawn, sites->len))
 		return FALSE;
 	return emit_status(site, now, j->id, SMS_STATUS_CANCELLED, error);
 }
 
-/* ---- roll-up -------------------------------------------------------------------- */
+/* ---- roll-up (notes §1.5) -------------------------------------------------------- */
 
 static gboolean
 count_by_status(SmsSite *site, const char *sql, const char *job, int counts[8], int *total,
@@ -633,14 +734,62 @@ count_by_status(SmsSite *site, const char *sql, const char *job, int counts[8], 
 	return TRUE;
 }
 
+/* Sending / cancel status from the states of the job's send requests (1 queued, 2 sent,
+ * 3 failed, 4 retrying, 5 withdrawn); `current` when there are none. */
+static SmsStatus
+send_status(const int c[8], int total, SmsStatus current)
+{
+	int live = total - c[5];
+	if (live <= 0)
+		return current;
+	if (c[3] > 0)
+		return SMS_STATUS_FAILED;
+	if (c[4] > 0)
+		return SMS_STATUS_RETRYING;
+	if (c[2] == live)
+		return SMS_STATUS_COMPLETE;
+	return c[2] > 0 ? SMS_STATUS_ACTIVE : SMS_STATUS_PENDING;
+}
+
+static gboolean
+save_if_changed(SmsSite *site, SmsJob *j, SmsStatus s, SmsStatus sending, SmsStatus working,
+                SmsStatus cancel, SmsTime now, GError **error)
+{
+	gboolean changed = s != j->status;
+	if (!changed && sending == j->sending_status && working == j->working_status &&
+	    cancel == j->cancel_status)
+		return TRUE;
+	j->status = s;
+	j->sending_status = sending;
+	j->working_status = working;
+	j->cancel_status = cancel;
+	if (changed && (s == SMS_STATUS_COMPLETE || s == SMS_STATUS_FAILED))
+		j->finished = now;
+	if (!sms_job_save_status(site, j, error))
+		return FALSE;
+	return !changed || emit_status(site, now, j->id, s, error);
+}
+
 static gboolean
 roll_up(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 {
-	int sites[8], servers[8], machines[8];
-	int nsites, nservers, nmachines;
-	SmsStatus s = j->status;
-	SmsStatus sending = j->sending_status;
+	int sites[8], servers[8], machines[8], sends[8], cancels[8];
+	int nsites, nservers, nmachines, nsends, ncancels;
+	SmsStatus s, sending, working, cancel;
+	gboolean started;
 
+	if (!count_by_status(site, "SELECT state, count(*) FROM sched_sends WHERE job = ? AND "
+	                     "kind IN (1, 2) GROUP BY state", j->id, sends, &nsends, error) ||
+	    !count_by_status(site, "SELECT state, count(*) FROM sched_sends WHERE job = ? AND "
+	                     "kind = 3 GROUP BY state", j->id, cancels, &ncancels, error))
+		return FALSE;
+	cancel = send_status(cancels, ncancels, j->cancel_status);
+	if (j->status == SMS_STATUS_CANCELLED) {
+		if (cancel == SMS_STATUS_PENDING)
+			cancel = SMS_STATUS_ACTIVE;
+		return save_if_changed(site, j, j->status, j->sending_status, j->working_status,
+		                       cancel, now, error);
+	}
 	if (!count_by_status(site, "SELECT status, count(*) FROM job_site_detail WHERE job = ? "
 	                     "GROUP BY status", j->id, sites, &nsites, error) ||
 	    !count_by_status(site, "SELECT status, count(*) FROM job_server_detail WHERE job = ? "
@@ -648,39 +797,23 @@ roll_up(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 	    !count_by_status(site, "SELECT status, count(*) FROM job_machine_detail WHERE job = ? "
 	                     "GROUP BY status", j->id, machines, &nmachines, error))
 		return FALSE;
-	{
-		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT count(*), sum(state = 2), "
-		                               "sum(state = 3) FROM sched_sends WHERE job = ? AND "
-		                               "kind != 3", error);
-		gboolean row;
-		if (st == NULL)
-			return FALSE;
-		sms_db_bind_text(st, 1, j->id);
-		if (!sms_db_step(site->db, st, &row, error))
-			return FALSE;
-		if (row && sqlite3_column_int(st, 0) > 0) {
-			int all = sqlite3_column_int(st, 0), done = sqlite3_column_int(st, 1);
-			int failed = sqlite3_column_int(st, 2);
-			sending = failed ? SMS_STATUS_FAILED : done == all ? SMS_STATUS_COMPLETE
-			                                               : SMS_STATUS_ACTIVE;
-		}
-		sqlite3_reset(st);
-	}
+	sending = send_status(sends, nsends, j->sending_status);
 	if (j->type == SMS_JOB_RUN_COMMAND && j->run_command) {
+		/* Complete only when every targeted computer ran it (a computer whose platform
+		 * is not supported never reports: the job stays Active, KB Q156250) */
 		gboolean sites_ok = nsites > 0 && sites[SMS_STATUS_COMPLETE] == nsites;
-		if (nmachines > 0 && machines[SMS_STATUS_COMPLETE] == nmachines && sites_ok)
+		if (sites_ok && machines[SMS_STATUS_COMPLETE] == nmachines)
 			s = SMS_STATUS_COMPLETE;
-		else if (servers[SMS_STATUS_FAILED] > 0 && servers[SMS_STATUS_FAILED] == nservers &&
-		         nservers > 0)
+		else if (nservers > 0 && servers[SMS_STATUS_FAILED] == nservers)
 			s = SMS_STATUS_FAILED;
 		else if (machines[SMS_STATUS_RETRYING] > 0 || servers[SMS_STATUS_RETRYING] > 0 ||
 		         j->status == SMS_STATUS_RETRYING)
 			s = SMS_STATUS_RETRYING;   /* sticky while others are still None (KB Q150026) */
 		else
 			s = SMS_STATUS_ACTIVE;
-		if (nmachines == 0 && sites_ok)
-			s = SMS_STATUS_COMPLETE;
 	} else {
+		/* Share: all distribution servers have it; Remove: removed from all; a Run
+		 * Command job without a run phase: the package is on the servers */
 		if (nsites > 0 && sites[SMS_STATUS_COMPLETE] == nsites)
 			s = SMS_STATUS_COMPLETE;
 		else if (nsites > 0 && sites[SMS_STATUS_FAILED] > 0 &&
@@ -691,21 +824,18 @@ roll_up(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 		else
 			s = SMS_STATUS_ACTIVE;
 	}
-	if (sending == SMS_STATUS_FAILED && s == SMS_STATUS_ACTIVE)
+	/* the sending phase: a send being retried makes the job Retrying, a send given up
+	 * on makes it Failed */
+	if (sending == SMS_STATUS_FAILED && s != SMS_STATUS_COMPLETE)
 		s = SMS_STATUS_FAILED;
-	if (s == j->status && sending == j->sending_status)
-		return TRUE;
-	j->sending_status = sending;
-	if (s != j->status) {
-		j->status = s;
-		j->working_status = s == SMS_STATUS_ACTIVE ? SMS_STATUS_ACTIVE : s;
-		if (s == SMS_STATUS_COMPLETE || s == SMS_STATUS_FAILED)
-			j->finished = now;
-		if (!sms_job_save_status(site, j, error))
-			return FALSE;
-		return emit_status(site, now, j->id, s, error);
-	}
-	return sms_job_save_status(site, j, error);
+	else if (sending == SMS_STATUS_RETRYING && s == SMS_STATUS_ACTIVE)
+		s = SMS_STATUS_RETRYING;
+	/* working: Pending until a target site has the job */
+	started = nsites - sites[SMS_STATUS_NONE] - sites[SMS_STATUS_PENDING] > 0 || nservers > 0 ||
+	          nmachines - machines[SMS_STATUS_NONE] > 0;
+	working = started || s == SMS_STATUS_COMPLETE || s == SMS_STATUS_FAILED ? s
+	                                                                       : SMS_STATUS_PENDING;
+	return save_if_changed(site, j, s, sending, working, cancel, now, error);
 }
 
 /* ---- the pass ------------------------------------------------------------------- */
@@ -745,10 +875,24 @@ sms_scheduler_pass(SmsSite *site, SmsTime now, GError **error)
 		return FALSE;
 	for (guint i = 0; i < due->len; i++) {
 		g_autoptr(SmsJob) j = NULL;
+		g_autoptr(GError) local = NULL;
 		g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-		if (!sms_txn_begin(&txn, error) || !sms_job_load(site, due->pdata[i], &j, error) ||
-		    !activate(site, j, now, error))
+		if (!sms_txn_begin(&txn, error) || !sms_job_load(site, due->pdata[i], &j, error))
 			return FALSE;
+		if (!activate(site, j, now, &local)) {
+			g_autoptr(SmsJob) again = NULL;
+			if (!job_error(local)) {
+				g_propagate_error(error, g_steal_pointer(&local));
+				return FALSE;
+			}
+			/* undo the half activation, then record the failure on its own */
+			sms_txn_clear(&txn);
+			if (!sms_txn_begin(&txn, error) ||
+			    !sms_job_load(site, due->pdata[i], &again, error) ||
+			    !fail_job(site, again, now, 0, local, error) || !sms_txn_commit(&txn, error))
+				return FALSE;
+			continue;
+		}
 		if (sms_fault("scheduler-before-commit", error))
 			return FALSE;
 		if (!sms_txn_commit(&txn, error))
@@ -781,7 +925,8 @@ sms_scheduler_pass(SmsSite *site, SmsTime now, GError **error)
 		sqlite3_stmt *st;
 		if (!sms_txn_begin(&txn, error) || !sms_job_load(site, dirty->pdata[i], &j, error))
 			return FALSE;
-		if ((j->status == SMS_STATUS_ACTIVE || j->status == SMS_STATUS_RETRYING) &&
+		if ((j->status == SMS_STATUS_ACTIVE || j->status == SMS_STATUS_RETRYING ||
+		     (j->status == SMS_STATUS_CANCELLED && j->cancel_status != SMS_STATUS_COMPLETE)) &&
 		    !roll_up(site, j, now, error))
 			return FALSE;
 		st = sms_db_stmt(site->db, "DELETE FROM sched_dirty WHERE job = ?", error);

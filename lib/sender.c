@@ -1,15 +1,32 @@
 /* sender.c -- the LAN Sender: send requests (.SRQ -> .SRS) in the outbox, package then
- * instruction into the target site's RECEIVE, retries (notes §5.3-§5.4). */
+ * instruction into the target site's RECEIVE, retries (notes §5.3-§5.4).
+ *
+ * Registry (HKLM\SOFTWARE\Microsoft\SMS\Components\SMS_LAN_SENDER on the site server,
+ * registry/<SERVER>.reg), read at every pass:
+ *   Maximum Concurrent Sendings       dword, default 5
+ *   Maximum Concurrent Site Sendings  dword, default 3
+ *   Number of Retries                 dword, default 2 (the LAN sender: at least 1)
+ *   Retry Delay in Minutes            dword, default 1
+ * A failed sending is retried by the Sender after Retry Delay; when the retries are used
+ * up, the request is rescheduled (as the Scheduler does, KB Q214485) at
+ * now + Retry Delay x Retries x 2 rounded up to the next poll, and given up (Failed)
+ * 7 days after it was created.
+ *
+ * Request states in sched_sends: 1 queued, 2 sent, 3 failed, 4 retrying, 5 cancelled. */
 #include "components.h"
 #include "atomic.h"
 #include "db.h"
 #include "job.h"
+#include "reg.h"
 #include "sender.h"
 
 #include <stdio.h>
 
-#define MAX_SENDINGS 5
-#define MAX_PER_SITE 3
+#define SENDER_KEY "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SMS\\Components\\SMS_LAN_SENDER"
+
+typedef struct {
+	guint max_sendings, max_per_site, retries, retry_delay;
+} SenderSettings;
 
 typedef struct {
 	char *name;     /* file name in the outbox */
@@ -36,61 +53,32 @@ pending_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(x->name, y->name);
 }
 
-/* Move a file that cannot be processed to BAD/ next to it (KB Q159201: never loop). */
 static gboolean
-move_aside(SmsSite *site, const char *dir, const char *name, const char *component,
-           const GError *why, SmsTime now, GError **error)
+read_settings(SmsSite *site, SenderSettings *out, GError **error)
 {
-	g_autofree char *bad = g_build_filename(dir, "BAD", NULL);
-	g_autofree char *from = g_build_filename(dir, name, NULL);
-	g_autofree char *to = g_build_filename(bad, name, NULL);
-	if (!sms_mkdir_p(bad, error))
+	g_autofree char *path = sms_layout_registry(site, sms_site_server_name(site));
+	g_autoptr(SmsReg) reg = NULL;
+	guint32 v[4];
+	if (!sms_reg_load_optional(path, &reg, error) ||
+	    !sms_reg_get_dword(reg, SENDER_KEY, "Maximum Concurrent Sendings", 5, &v[0], error) ||
+	    !sms_reg_get_dword(reg, SENDER_KEY, "Maximum Concurrent Site Sendings", 3, &v[1],
+	                       error) ||
+	    !sms_reg_get_dword(reg, SENDER_KEY, "Number of Retries", SMS_SENDER_LAN_RETRIES, &v[2],
+	                       error) ||
+	    !sms_reg_get_dword(reg, SENDER_KEY, "Retry Delay in Minutes", 1, &v[3], error))
 		return FALSE;
-	if (rename(from, to) < 0 && errno != ENOENT)
-		return sms_throw_errno(error, "moving %s aside", from);
-	return sms_emit(site, &(SmsEvent){ .time = now, .component = component,
-	                                   .event = "file.rejected", .severity = SMS_SEV_ERROR,
-	                                   .detail = name }, error,
-	                "%s is unusable and was moved to %s: %s", from, bad, why->message);
+	out->max_sendings = CLAMP(v[0], 1, 100);
+	out->max_per_site = CLAMP(v[1], 1, out->max_sendings);
+	out->retries = CLAMP(v[2], 1, 100);      /* "cannot be 0" for the LAN sender */
+	out->retry_delay = CLAMP(v[3], 1, 24 * 60);
+	return TRUE;
 }
 
-static gboolean
-list_requests(SmsSite *site, const char *outbox, SmsTime now, GPtrArray *out,
-              gboolean *out_waiting, GError **error)
+static char *
+request_stem(const char *name)
 {
-	g_autoptr(GDir) d = g_dir_open(outbox, 0, NULL);
-	const char *name;
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	*out_waiting = FALSE;
-	if (d == NULL)
-		return TRUE;
-	while ((name = g_dir_read_name(d)) != NULL)
-		if (g_str_has_suffix(name, ".SRQ") || g_str_has_suffix(name, ".SRS"))
-			g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, sms_strptr_cmp);
-	for (guint i = 0; i < names->len; i++) {
-		g_autofree char *path = g_build_filename(outbox, names->pdata[i], NULL);
-		g_autoptr(GError) local = NULL;
-		SmsSendRequest *r = NULL;
-		Pending *p;
-		if (!sms_send_request_load(path, &r, &local)) {
-			if (now != SMS_TIME_NONE &&
-			    !move_aside(site, outbox, names->pdata[i], "sender", local, now, error))
-				return FALSE;
-			continue;
-		}
-		if (r->next_attempt != SMS_TIME_NONE && r->next_attempt > now) {
-			*out_waiting = TRUE;
-			sms_send_request_free(r);
-			continue;
-		}
-		p = g_new0(Pending, 1);
-		p->name = g_strdup(names->pdata[i]);
-		p->req = r;
-		g_ptr_array_add(out, p);
-	}
-	g_ptr_array_sort(out, pending_cmp);
-	return TRUE;
+	const char *dot = strrchr(name, '.');
+	return g_strndup(name, dot ? (gsize)(dot - name) : strlen(name));
 }
 
 static gboolean
@@ -100,13 +88,13 @@ set_send_state(SmsSite *site, const char *req, int state, int attempts, SmsTime 
 	sqlite3_stmt *st;
 	if (!sms_scheduler_ensure_schema(site, error))
 		return FALSE;
-	st = sms_db_stmt(site->db, "UPDATE sched_sends SET state = ?, attempts = ?, done = ? "
-	                 "WHERE request = ?", error);
+	st = sms_db_stmt(site->db, "UPDATE sched_sends SET state = ?, attempts = max(attempts, ?),"
+	                 " done = ? WHERE request = ?", error);
 	if (st == NULL)
 		return FALSE;
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int(st, 2, attempts);
-	sqlite3_bind_int64(st, 3, now);
+	sms_db_bind_time(st, 3, now);
 	sms_db_bind_text(st, 4, req);
 	if (!sms_db_step_done(site->db, st, error))
 		return FALSE;
@@ -119,6 +107,157 @@ set_send_state(SmsSite *site, const char *req, int state, int attempts, SmsTime 
 	return sms_db_step_done(site->db, st, error);
 }
 
+/* State of a request in sched_sends, 0 if unknown. */
+static gboolean
+send_state(SmsSite *site, const char *req, int *out, GError **error)
+{
+	sqlite3_stmt *st;
+	gboolean row;
+	if (!sms_scheduler_ensure_schema(site, error))
+		return FALSE;
+	st = sms_db_stmt(site->db, "SELECT state FROM sched_sends WHERE request = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, req);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	*out = row ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+/* Move a file that cannot be processed to BAD/ next to it (KB Q159201: never loop). */
+static gboolean
+move_aside(SmsSite *site, const char *dir, const char *name, const char *job,
+           const GError *why, SmsTime now, GError **error)
+{
+	g_autofree char *bad = g_build_filename(dir, "BAD", NULL);
+	g_autofree char *from = g_build_filename(dir, name, NULL);
+	g_autofree char *to = g_build_filename(bad, name, NULL);
+	if (!sms_mkdir_p(bad, error))
+		return FALSE;
+	if (rename(from, to) < 0 && errno != ENOENT)
+		return sms_throw_errno(error, "moving %s aside to %s", from, bad);
+	return sms_emit(site, &(SmsEvent){ .time = now, .component = "sender",
+	                                   .event = "file.rejected", .severity = SMS_SEV_ERROR,
+	                                   .job = job, .detail = name }, error,
+	                "%s is unusable and was moved to %s: %s", from, bad, why->message);
+}
+
+/* A send request that can never be delivered: the request (and the named file, if it is
+ * the culprit) go to BAD/, the sending is Failed. */
+static gboolean
+reject_request(SmsSite *site, const char *outbox, const char *name, const char *job,
+               const char *tosend_file, const GError *why, SmsTime now, GError **error)
+{
+	g_autofree char *stem = request_stem(name);
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	if (!sms_txn_begin(&txn, error))
+		return FALSE;
+	if (tosend_file) {
+		g_autofree char *tosend = sms_layout_tosend(site);
+		if (!move_aside(site, tosend, tosend_file, job, why, now, error))
+			return FALSE;
+	}
+	if (!move_aside(site, outbox, name, job, why, now, error) ||
+	    !set_send_state(site, stem, 3, 0, now, error))
+		return FALSE;
+	return sms_txn_commit(&txn, error);
+}
+
+static gboolean
+remove_file(const char *dir, const char *name, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return sms_throw_errno(error, "removing %s", path);
+	return TRUE;
+}
+
+/* Requests ready at `now`, by priority. Cleans up on the way: a request both as .SRQ and
+ * .SRS (a crash while rescheduling: the .SRQ is the newer), a request already sent or
+ * cancelled (a crash before its file was removed), unreadable requests (moved aside). */
+static gboolean
+list_requests(SmsSite *site, const char *outbox, SmsTime now, GPtrArray *out,
+              GError **error)
+{
+	g_autoptr(GDir) d = g_dir_open(outbox, 0, NULL);
+	const char *name;
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GHashTable) srq = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (d == NULL)
+		return TRUE;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		if (g_str_has_suffix(name, ".SRQ"))
+			g_hash_table_add(srq, request_stem(name));
+		if (g_str_has_suffix(name, ".SRQ") || g_str_has_suffix(name, ".SRS"))
+			g_ptr_array_add(names, g_strdup(name));
+	}
+	g_ptr_array_sort(names, sms_strptr_cmp);
+	for (guint i = 0; i < names->len; i++) {
+		const char *n = names->pdata[i];
+		g_autofree char *path = g_build_filename(outbox, n, NULL);
+		g_autofree char *stem = request_stem(n);
+		g_autoptr(GError) local = NULL;
+		SmsSendRequest *r = NULL;
+		Pending *p;
+		int state;
+		if (g_str_has_suffix(n, ".SRS") && g_hash_table_contains(srq, stem)) {
+			if (!remove_file(outbox, n, error))
+				return FALSE;
+			continue;
+		}
+		if (!send_state(site, stem, &state, error))
+			return FALSE;
+		if (state == 2 || state == 5) {
+			if (!remove_file(outbox, n, error))
+				return FALSE;
+			continue;
+		}
+		if (!sms_send_request_load(path, &r, &local)) {
+			if (!reject_request(site, outbox, n, NULL, NULL, local, now, error))
+				return FALSE;
+			continue;
+		}
+		if (r->next_attempt != SMS_TIME_NONE && r->next_attempt > now) {
+			sms_send_request_free(r);
+			continue;
+		}
+		p = g_new0(Pending, 1);
+		p->name = g_strdup(n);
+		p->req = r;
+		g_ptr_array_add(out, p);
+	}
+	g_ptr_array_sort(out, pending_cmp);
+	return TRUE;
+}
+
+/* The files a request names must be there and the instruction must be whole; a bad
+ * instruction is never passed on. FALSE with `*out_bad` = the culprit in TOSEND (or
+ * NULL for the request itself) when the request can never be delivered. */
+static gboolean
+check_request(SmsSite *site, const SmsSendRequest *r, const char **out_bad, GError **error)
+{
+	g_autofree char *tosend = sms_layout_tosend(site);
+	g_autofree char *ipath = g_build_filename(tosend, r->instruction_file, NULL);
+	g_autoptr(SmsInstruction) ins = NULL;
+	*out_bad = NULL;
+	if (!g_file_test(ipath, G_FILE_TEST_EXISTS))
+		return sms_throw(error, SMS_ERROR_NOT_FOUND, "%s: the instruction file of send "
+		                 "request %s is missing", ipath, r->id);
+	if (!sms_instruction_load(ipath, &ins, error)) {
+		*out_bad = r->instruction_file;
+		return FALSE;
+	}
+	if (r->package_file) {
+		g_autofree char *ppath = g_build_filename(tosend, r->package_file, NULL);
+		if (!g_file_test(ppath, G_FILE_TEST_IS_REGULAR))
+			return sms_throw(error, SMS_ERROR_NOT_FOUND, "%s: the package file of send "
+			                 "request %s is missing", ppath, r->id);
+	}
+	return TRUE;
+}
+
 /* Deliver one request: package (as <req>.PCK) first, then the instruction (<req>.TMP
  * renamed <req>.INS), so the Despooler never sees an instruction without its package. */
 static gboolean
@@ -127,6 +266,8 @@ deliver(SmsSite *site, const SmsSendRequest *r, GError **error)
 	g_autofree char *tosend = sms_layout_tosend(site);
 	g_autofree char *key = g_strdup_printf("sender-receive:%s", r->target_root);
 	const char *receive = sms_site_cache_get(site, key);
+	if (sms_fault("sender-deliver", error))
+		return FALSE;
 	if (receive == NULL) {
 		char *found = NULL;
 		if (!sms_layout_receive_of_root(r->target_root, &found, error))
@@ -156,104 +297,134 @@ deliver(SmsSite *site, const SmsSendRequest *r, GError **error)
 	return TRUE;
 }
 
-static gboolean sender_round(SmsSite *site, SmsTime now, gboolean *out_sent, GError **error);
-
-/* Deliveries are synchronous, so a round of at most 5 sendings (3 per site) completes
- * before the next starts; a pass runs rounds until nothing is ready. */
-gboolean
-sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
+static gboolean
+sent(SmsSite *site, const char *outbox, const SmsSendRequest *r, SmsTime now, GError **error)
 {
-	for (int round = 0; round < 10000; round++) {
-		gboolean sent = FALSE;
-		if (!sender_round(site, now, &sent, error))
-			return FALSE;
-		if (!sent)
-			break;
-	}
-	return TRUE;
+	g_autofree char *srs = g_strdup_printf("%s.SRS", r->id);
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	if (!sms_txn_begin(&txn, error) ||
+	    !set_send_state(site, r->id, 2, r->attempts + 1, now, error))
+		return FALSE;
+	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "sender",
+	                                 .event = "send.complete", .job = r->job_id,
+	                                 .detail = r->target_site }, error,
+	              "Sent %s%s%s to site %s (request %s)", r->instruction_file,
+	              r->package_file ? " with package " : "",
+	              r->package_file ? r->package_file : "", r->target_site, r->id))
+		return FALSE;
+	if (!sms_txn_commit(&txn, error) || sms_fault("sender-after-commit", error))
+		return FALSE;
+	/* a crash before this is harmless: the request is known as sent */
+	return remove_file(outbox, srs, error);
 }
 
+/* A failed sending: retry after Retry Delay, reschedule when the retries are used up,
+ * give up (Failed) 7 days after the request was created. */
 static gboolean
-sender_round(SmsSite *site, SmsTime now, gboolean *out_sent, GError **error)
+failed(SmsSite *site, const SenderSettings *set, const char *outbox, const SmsSendRequest *r,
+       const GError *why, SmsTime now, GError **error)
+{
+	SmsSendRequest copy = *r;
+	gboolean give_up = r->created != SMS_TIME_NONE && now - r->created >= SMS_SENDER_GIVE_UP;
+	gboolean reschedule;
+	g_autofree char *srq = g_strdup_printf("%s/%s.SRQ", outbox, r->id);
+	g_autofree char *srs = g_strdup_printf("%s.SRS", r->id);
+	const char *event;
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+
+	copy.attempts = r->attempts + 1;
+	reschedule = copy.attempts % (int)(set->retries + 1) == 0;
+	if (reschedule)
+		copy.next_attempt = sms_poll_ceil(site, now + (SmsTime)set->retry_delay *
+		                                        set->retries * 2 * SMS_MINUTE);
+	else
+		copy.next_attempt = now + (SmsTime)set->retry_delay * SMS_MINUTE;
+	event = give_up ? "send.failed" : reschedule ? "send.rescheduled" : "send.retry";
+	if (!sms_txn_begin(&txn, error) ||
+	    !set_send_state(site, r->id, give_up ? 3 : 4, copy.attempts, now, error))
+		return FALSE;
+	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "sender", .event = event,
+	                                 .severity = give_up ? SMS_SEV_ERROR : SMS_SEV_WARNING,
+	                                 .job = r->job_id, .detail = r->target_site }, error,
+	              "Sending request %s to site %s failed (attempt %d): %s%s%s", r->id,
+	              r->target_site, copy.attempts, why->message,
+	              give_up ? "; giving up after 7 days" : "; next attempt at ",
+	              give_up ? "" : sms_time_str(copy.next_attempt)))
+		return FALSE;
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	/* the new .SRQ first: if we crash between the two, the .SRQ wins (list_requests) */
+	if (!give_up && !sms_send_request_save(&copy, srq, error))
+		return FALSE;
+	return remove_file(outbox, srs, error);
+}
+
+/* Deliveries are synchronous, so a round of at most Maximum Concurrent Sendings (Maximum
+ * Concurrent Site Sendings per site) completes before the next starts; requests beyond
+ * the limits wait for the next round, in priority order. */
+static gboolean
+sender_round(SmsSite *site, const SenderSettings *set, SmsTime now, GHashTable *tried,
+             gboolean *out_sent, GError **error)
 {
 	g_autofree char *outbox = sms_layout_outbox(site);
 	g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(pending_free);
 	g_autoptr(GHashTable) per_site = g_hash_table_new(g_str_hash, g_str_equal);
-	gboolean waiting;
-	int sent = 0;
+	guint started = 0;
 
-	if (!list_requests(site, outbox, now, reqs, &waiting, error))
+	if (!list_requests(site, outbox, now, reqs, error))
 		return FALSE;
-	for (guint i = 0; i < reqs->len && sent < MAX_SENDINGS; i++) {
+	for (guint i = 0; i < reqs->len && started < set->max_sendings; i++) {
 		Pending *p = reqs->pdata[i];
 		SmsSendRequest *r = p->req;
 		g_autofree char *from = g_build_filename(outbox, p->name, NULL);
 		g_autofree char *srs = g_strdup_printf("%s/%s.SRS", outbox, r->id);
 		g_autoptr(GError) local = NULL;
+		const char *bad = NULL;
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_site, r->target_site));
-		if (n >= MAX_PER_SITE)
+		/* one try per request and pass: a failing target waits for its retry time */
+		if (g_hash_table_contains(tried, r->id) || n >= set->max_per_site)
 			continue;
+		g_hash_table_add(tried, g_strdup(r->id));
+		if (!check_request(site, r, &bad, &local)) {
+			if (!reject_request(site, outbox, p->name, r->job_id, bad, local, now, error))
+				return FALSE;
+			continue;
+		}
 		g_hash_table_insert(per_site, r->target_site, GUINT_TO_POINTER(n + 1));
-		sent++;
+		started++;
 		*out_sent = TRUE;
 		/* .SRQ -> .SRS: in progress */
 		if (g_str_has_suffix(p->name, ".SRQ") && rename(from, srs) < 0)
-			return sms_throw_errno(error, "renaming %s", from);
+			return sms_throw_errno(error, "renaming %s to %s", from, srs);
 		if (deliver(site, r, &local)) {
-			g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-			if (!sms_txn_begin(&txn, error) || !set_send_state(site, r->id, 2, r->attempts + 1,
-			                                                   now, error))
+			if (!sent(site, outbox, r, now, error))
 				return FALSE;
-			if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "sender",
-			                                 .event = "send.complete", .job = r->job_id,
-			                                 .detail = r->target_site }, error,
-			              "Sent %s%s%s to site %s (request %s)", r->instruction_file,
-			              r->package_file ? " with package " : "",
-			              r->package_file ? r->package_file : "", r->target_site, r->id))
-				return FALSE;
-			if (!sms_txn_commit(&txn, error))
-				return FALSE;
-			if (unlink(srs) < 0 && errno != ENOENT)
-				return sms_throw_errno(error, "removing %s", srs);
 			continue;
 		}
 		if (g_error_matches(local, SMS_ERROR, SMS_ERROR_FAULT)) {
 			g_propagate_error(error, g_steal_pointer(&local));
 			return FALSE;
 		}
-		/* failed: retry (LAN: 2 attempts), then reschedule, give up after 7 days */
-		{
-			SmsSendRequest copy = *r;
-			gboolean give_up = now - r->created >= SMS_SENDER_GIVE_UP;
-			g_autofree char *srq = g_strdup_printf("%s/%s.SRQ", outbox, r->id);
-			g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-			copy.attempts = r->attempts + 1;
-			copy.next_attempt = now + (copy.attempts % SMS_SENDER_LAN_RETRIES == 0
-			                           ? 24 * sms_response_poll_minutes(site->self->response)
-			                           : sms_response_poll_minutes(site->self->response)) *
-			                          SMS_MINUTE;
-			if (!sms_txn_begin(&txn, error))
-				return FALSE;
-			if (give_up) {
-				if (!set_send_state(site, r->id, 3, copy.attempts, now, error) ||
-				    unlink(srs) < 0)
-					return FALSE;
-			} else {
-				if (!sms_send_request_save(&copy, srq, error) || unlink(srs) < 0)
-					return FALSE;
-			}
-			if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "sender",
-			                                 .event = give_up ? "send.failed" : "send.retry",
-			                                 .severity = SMS_SEV_WARNING, .job = r->job_id,
-			                                 .detail = r->target_site }, error,
-			              "Sending request %s to site %s failed (attempt %d): %s", r->id,
-			              r->target_site, copy.attempts, local->message))
-				return FALSE;
-			if (!sms_txn_commit(&txn, error))
-				return FALSE;
-		}
+		if (!failed(site, set, outbox, r, local, now, error))
+			return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
+{
+	SenderSettings set;
+	g_autoptr(GHashTable) tried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (!sms_scheduler_ensure_schema(site, error) || !read_settings(site, &set, error))
+		return FALSE;
+	for (;;) {
+		gboolean any = FALSE;
+		if (!sender_round(site, &set, now, tried, &any, error))
+			return FALSE;
+		if (!any)
+			return TRUE;
+	}
 }
 
 SmsTime
@@ -269,8 +440,8 @@ sms_sender_next_wakeup(SmsSite *site, SmsTime now)
 		if (!g_str_has_suffix(name, ".SRQ") && !g_str_has_suffix(name, ".SRS"))
 			continue;
 		path = g_build_filename(outbox, name, NULL);
-		if (!sms_send_request_load(path, &r, NULL))
-			return now;   /* a bad file: the pass moves it aside */
+		if (g_str_has_suffix(name, ".SRS") || !sms_send_request_load(path, &r, NULL))
+			return now;   /* left over from a crash, or a bad file: the pass cleans up */
 		if (r->next_attempt == SMS_TIME_NONE || r->next_attempt <= now)
 			return now;   /* the Sender is event driven: it starts at once */
 		next = MIN(next, r->next_attempt);
@@ -300,9 +471,24 @@ sms_sender_queue_status(SmsSite *site, const char *to_site, SmsInstruction *ins,
 gboolean
 sms_instruction_apply_status(SmsSite *site, const SmsInstruction *ins, GError **error)
 {
+	sqlite3_stmt *q = sms_db_stmt(site->db, "SELECT 1 FROM jobs WHERE id = ?", error);
+	gboolean known;
+	if (q == NULL)
+		return FALSE;
+	sms_db_bind_text(q, 1, ins->job_id);
+	if (!sms_db_step(site->db, q, &known, error))
+		return FALSE;
+	sqlite3_reset(q);
+	if (!known)
+		/* the job was deleted here (notes §1.7): its late detail rows are dropped (package
+		 * locations are still true and kept) */
+		sms_log(site, "sender", SMS_TIME_NONE, "Job detail in %s for unknown job %s from "
+		        "site %s ignored", ins->id, ins->job_id, ins->from_site ? ins->from_site : "?");
 	for (guint i = 0; i < ins->status_rows->len; i++) {
 		SmsInstrStatusRow *r = ins->status_rows->pdata[i];
 		sqlite3_stmt *st = NULL;
+		if (!known && g_strcmp0(r->table, "location") != 0)
+			continue;
 		if (g_strcmp0(r->table, "site") == 0) {
 			st = sms_db_stmt(site->db, "INSERT INTO job_site_detail(job, site, status, detail,"
 			                 " updated) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(job, site) DO "
