@@ -31,6 +31,17 @@ check_grep "truncated instruction: what was expected" "JUNK0001.INS was moved to
 check_grep "the forced delivery still happened in the same pass" "installed on SRV01" "$T/st"
 check_grep "access restored" "Access to the package directory OFFICE95 on SRV01 restored" "$T/st"
 
+# share sessions from the command line
+check_fails "closing a session that is no longer open fails" despooler --site "$S" share close 1
+despooler --site "$S" share list --all --json > "$T/sj"
+check_grep "share list --all --json: closed sessions too, with the reason" '"user":"alice".*"closed_reason":"forced disconnect"' "$T/sj"
+despooler --site "$S" share list > "$T/sl"
+if grep -q alice "$T/sl"; then not_ok "share list shows only open sessions"; else ok "share list shows only open sessions"; fi
+check "bob opens a file again (access restored)" despooler --site "$S" share open SRV01 A0100001 SETUP.EXE --user bob --machine WKS0002
+despooler --site "$S" share list > "$T/sl"
+check_grep "share list shows bob's session" "bob" "$T/sl"
+check_fails "a path outside the package is refused" despooler --site "$S" share open SRV01 OFFICE95 ../x --user bob
+
 # pause / continue
 check "pause" despooler --site "$S" pause
 check "continue" despooler --site "$S" continue
