@@ -73,40 +73,35 @@ static const char *const keywords[] = {
 	"LANGUAGE", "PRAGMA", "UNITS",
 };
 
-/* Cut a // comment that is outside a string (an even number of quotes before it). */
-static void
-strip_comment(char *l)
+/* Is the rest of a line blank or a // comment? */
+static gboolean
+rest_is_blank(const char *p)
 {
-	gboolean quoted = FALSE;
-	for (char *p = l; *p; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		else if (!quoted && p[0] == '/' && p[1] == '/') {
-			*p = '\0';
-			return;
-		}
-	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || (p[0] == '/' && p[1] == '/');
 }
 
-/* VALUE part after '=': "text" (to the last quote of the line, \" = quote) or a bare
- * word; NULL with *what set when malformed. */
+/* VALUE part after '=': "text" or a bare word, either followed by an optional // comment.
+ * A quoted value ends at the first quote followed only by blanks or a comment, so that
+ * "C:\DIR\" and "see http://x" read as written; inside, \" stands for a quote. NULL
+ * with *what set when malformed. */
 static char *
 parse_value(const char *v, const char **what)
 {
 	while (*v == ' ' || *v == '\t')
 		v++;
 	if (*v == '"') {
-		const char *end = strrchr(v + 1, '"');
+		const char *end = NULL;
 		GString *s;
+		for (const char *q = strchr(v + 1, '"'); q && end == NULL; q = strchr(q + 1, '"'))
+			if (rest_is_blank(q + 1))
+				end = q;
 		if (end == NULL) {
-			*what = "expected a closing '\"' on the same line";
+			*what = strchr(v + 1, '"') ? "unexpected text after the closing '\"'"
+			                           : "expected a closing '\"' on the same line";
 			return NULL;
 		}
-		for (const char *p = end + 1; *p; p++)
-			if (*p != ' ' && *p != '\t') {
-				*what = "unexpected text after the closing '\"'";
-				return NULL;
-			}
 		s = g_string_sized_new((gsize)(end - v));
 		for (const char *p = v + 1; p < end; p++) {
 			if (p[0] == '\\' && p[1] == '"' && p + 1 < end)
@@ -115,11 +110,15 @@ parse_value(const char *v, const char **what)
 		}
 		return g_string_free(s, FALSE);
 	}
-	if (*v == '\0') {
-		*what = "expected a value after '='";
-		return NULL;
+	{
+		const char *c = strstr(v, "//");
+		g_autofree char *bare = g_strstrip(c ? g_strndup(v, (gsize)(c - v)) : g_strdup(v));
+		if (*bare == '\0') {
+			*what = "expected a value after '='";
+			return NULL;
+		}
+		return g_steal_pointer(&bare);
 	}
-	return g_strstrip(g_strdup(v));
 }
 
 typedef struct {
@@ -161,6 +160,8 @@ sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
 	}
 	lines = g_strsplit(text, "\n", -1);
 	nlines = (int)g_strv_length(lines);
+	while (nlines > 1 && g_strstrip(lines[nlines - 1])[0] == '\0')
+		nlines--;            /* errors at the end name the last line with text */
 	for (int i = 0; lines[i]; i++) {
 		int ln = i + 1;
 		char *l = lines[i];
@@ -168,8 +169,17 @@ sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
 		const char *what = NULL;
 		gsize wlen;
 
-		strip_comment(l);
 		l = g_strstrip(l);
+		eq = strchr(l, '=');
+		{
+			/* a // before any '=' starts a comment (after '=' it may be in the value) */
+			char *c = strstr(l, "//");
+			if (c && (eq == NULL || c < eq)) {
+				*c = '\0';
+				l = g_strstrip(l);
+				eq = NULL;
+			}
+		}
 		if (*l == '\0')
 			continue;
 		/* first word */
@@ -272,7 +282,6 @@ sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
 		}
 		if (skip > 0)
 			continue;
-		eq = strchr(l, '=');
 		if (depth == LVL_TOP && components > 0) {
 			mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected the end of the file "
 			          "after END COMPONENT");
@@ -406,7 +415,8 @@ sms_mif_load(const char *path, SmsStatusMif **out, GError **error)
 
 /* ---- writing ---------------------------------------------------------------------- */
 
-/* A value as ISMIF wrote it: at most max characters, one line, quotes escaped. */
+/* A value as ISMIF wrote it: at most max characters on one line; control characters
+ * become blanks and a quote an apostrophe (a MIF string cannot hold one reliably). */
 static void
 put_attr(GString *o, int id, const char *name, const char *value, int width)
 {
@@ -414,10 +424,10 @@ put_attr(GString *o, int id, const char *name, const char *value, int width)
 	glong n = 0;
 	for (const char *p = value ? value : ""; *p && n < width; p = g_utf8_next_char(p), n++) {
 		gunichar c = g_utf8_get_char(p);
-		if (c == '\r' || c == '\n' || c == '\t')
+		if (c < 0x20 || c == 0x7F)
 			g_string_append_c(v, ' ');
 		else if (c == '"')
-			g_string_append(v, "\\\"");
+			g_string_append_c(v, '\'');
 		else
 			g_string_append_len(v, p, g_utf8_next_char(p) - p);
 	}

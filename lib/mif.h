@@ -9,8 +9,9 @@
  * there). Attribute names match case-insensitively. Text is ANSI (Windows-1252), UTF-8
  * or UTF-16 with a BOM; CRLF and a Ctrl-Z at the end are fine.
  *
- * Inside a quoted value \" stands for a quote; any other backslash is literal (paths
- * such as "C:\MSOFFICE\" stay as written). A value ends at the last quote of its line.
+ * A quoted value ends at the first quote followed only by blanks or a // comment, so
+ * paths such as "C:\MSOFFICE\" and texts with // or quotes inside read as written;
+ * inside, \" stands for a quote and any other backslash is literal.
  *
  * Malformed syntax is an error naming "path:line: what was expected"; what a caller does
  * with it (SMS 1.2 counted the job as successful, KB Q190135) is the caller's policy.
@@ -52,7 +53,8 @@ gboolean sms_mif_load(const char *path, SmsStatusMif **out, GError **error);
  * "WORKSTATION", group 1 ComponentID (Manufacturer 1, Product 2, Version 3, Locale 4,
  * Serial Number 5, Installation 6), group 2 InstallStatus (Status 1, Description 2);
  * CRLF line ends, ANSI (Windows-1252). Values are cut to ISMIF's limits (64 characters,
- * Locale 16, Description 128); line breaks become spaces and a '"' is written \".
+ * Locale 16, Description 128); control characters become blanks and a '"' an
+ * apostrophe.
  * Fields of m that are NULL are written empty; m->success gives Status. */
 char *sms_mif_format(const SmsStatusMif *m, gsize *out_len);
 /* Shorthand kept for callers: Locale "ENU", no serial number or installation time. */

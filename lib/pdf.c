@@ -234,22 +234,46 @@ typedef struct {
 	SmsIni *ini;
 	GHashTable *first;        /* lower-case section name -> first SmsIniSection */
 	GHashTable *inv_files;    /* SmsIniSection* of [File n] named by the rule */
+	GPtrArray *warnings;      /* Warning* */
 } Ctx;
 
 static void
 warn(Ctx *c, int line, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* Warnings are collected with their line and handed out in line order. */
+typedef struct {
+	int line;
+	char *text;
+} Warning;
+
+static void
+warning_free(gpointer p)
+{
+	Warning *w = p;
+	g_free(w->text);
+	g_free(w);
+}
+
+static gint
+warning_cmp(gconstpointer a, gconstpointer b)
+{
+	const Warning *x = *(Warning *const *)a, *y = *(Warning *const *)b;
+	return (x->line > y->line) - (x->line < y->line);
+}
 
 static void
 warn(Ctx *c, int line, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
+	Warning *w = g_new0(Warning, 1);
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_ptr_array_add(c->pdf->warnings, line > 0 ? g_strdup_printf("%s:%d: %s", c->pdf->path,
-	                                                               line, msg)
-	                                           : g_strdup_printf("%s: %s", c->pdf->path, msg));
+	w->line = line;
+	w->text = line > 0 ? g_strdup_printf("%s:%d: %s", c->pdf->path, line, msg)
+	                   : g_strdup_printf("%s: %s", c->pdf->path, msg);
+	g_ptr_array_add(c->warnings, w);
 }
 
 static gboolean
@@ -485,7 +509,7 @@ static gboolean
 parse_package_definition(Ctx *c, SmsIniSection *def, GError **error)
 {
 	SmsPdf *pdf = c->pdf;
-	SmsIniEntry *e;
+	SmsIniEntry *e = NULL;
 	if (!require(c, def, "Product", &e, error))
 		return FALSE;
 	pdf->product = g_strdup(e->value);
@@ -505,7 +529,7 @@ parse_variation(Ctx *c, const char *var, SmsIniEntry *list, GError **error)
 	g_autofree char *secname = g_strdup_printf("%s Setup", var);
 	SmsIniSection *vs = section(c, secname);
 	SmsPdfCommand *cmd;
-	SmsIniEntry *e;
+	SmsIniEntry *e = NULL;
 	gboolean have_input;
 
 	if (vs == NULL)
@@ -593,7 +617,7 @@ static gboolean
 parse_sharing(Ctx *c, GError **error)
 {
 	SmsIniSection *sec = section(c, "Setup Package for Sharing");
-	SmsIniEntry *e;
+	SmsIniEntry *e = NULL;
 	if (sec == NULL)
 		return TRUE;
 	if (!require(c, sec, "ShareName", &e, error) || !check_share_name(c, e, error))
@@ -650,7 +674,7 @@ parse_program_items(Ctx *c, GError **error)
 		g_autofree char *name = g_strdup_printf("Program Item Properties %d", n);
 		SmsIniSection *sec = section(c, name);
 		SmsPdfProgramItem *it;
-		SmsIniEntry *e;
+		SmsIniEntry *e = NULL;
 		if (sec == NULL)
 			return TRUE;
 		it = g_new0(SmsPdfProgramItem, 1);
@@ -736,7 +760,7 @@ parse_file(Ctx *c, SmsIniSection *sec, GError **error)
 		{ "Token 1", 0 }, { "Token 2", 0 }, { "Token 3", 0 }, { "Token 4", 0 },
 	};
 	SmsPdfFile *f = g_new0(SmsPdfFile, 1);
-	SmsIniEntry *e;
+	SmsIniEntry *e = NULL;
 
 	g_ptr_array_add(c->pdf->inventory_files, f);
 	f->section = g_strdup(sec->name);
@@ -934,7 +958,7 @@ parse_ini(Ctx *c, GError **error)
 {
 	SmsPdf *pdf = c->pdf;
 	SmsIniSection *sec, *def;
-	SmsIniEntry *e;
+	SmsIniEntry *e = NULL;
 	const char *v;
 
 	/* the first section of each name counts, as with GetPrivateProfileString */
@@ -997,10 +1021,11 @@ sms_pdf_parse(const char *path, const char *data, gsize len, SmsPdf **out, GErro
 	g_autoptr(SmsIni) ini = NULL;
 	g_autoptr(GHashTable) first = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GHashTable) inv_files = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(warning_free);
 	g_autofree char *text = NULL;
 	g_autofree char *norm = NULL;
 	g_auto(GStrv) lines = NULL;
-	Ctx c = { pdf, NULL, first, inv_files };
+	Ctx c = { pdf, NULL, first, inv_files, warnings };
 	int nlines;
 
 	if (!sms_text_decode(pdf->path, data, len, &text, NULL, &pdf->encoding, &local)) {
@@ -1028,6 +1053,11 @@ sms_pdf_parse(const char *path, const char *data, gsize len, SmsPdf **out, GErro
 	c.ini = ini;
 	if (!parse_ini(&c, error))
 		return FALSE;
+	g_ptr_array_sort(warnings, warning_cmp);   /* stable: same line, order of finding */
+	for (guint i = 0; i < warnings->len; i++) {
+		Warning *w = warnings->pdata[i];
+		g_ptr_array_add(pdf->warnings, g_steal_pointer(&w->text));
+	}
 	*out = g_steal_pointer(&pdf);
 	return TRUE;
 }

@@ -39,7 +39,10 @@ ansi_byte(gunichar c)
 static void
 append_ansi(GByteArray *out, const char *s, gsize n)
 {
-	const char *end = s + n;
+	const char *end;
+	if (n == 0)
+		return;
+	end = s + n;
 	while (s < end) {
 		gunichar c = *s ? g_utf8_get_char_validated(s, end - s) : 0;
 		guint8 b;
@@ -70,12 +73,12 @@ sms_text_to_ansi(const char *utf8, gsize *out_len)
 	return (char *)g_byte_array_free(out, FALSE);
 }
 
-/* Windows-1252 (or UTF-8 when valid) bytes to UTF-8. */
+/* Windows-1252 bytes to UTF-8; unless strict, text that is valid UTF-8 stays as it is. */
 static char *
-ansi_to_utf8(const char *s, gsize n, gsize *out_len)
+ansi_to_utf8(const char *s, gsize n, gboolean strict, gsize *out_len)
 {
 	GString *o;
-	if (g_utf8_validate(s, (gssize)n, NULL)) {
+	if (!strict && g_utf8_validate(s, (gssize)n, NULL)) {
 		if (out_len)
 			*out_len = n;
 		return g_strndup(s, n);
@@ -175,7 +178,7 @@ sms_text_decode(const char *path, const char *data, gsize len, char **out, gsize
 	}
 	enc = start == 3 || g_utf8_validate(data + start, (gssize)n, NULL) ? SMS_TEXT_UTF8
 	                                                                     : SMS_TEXT_ANSI;
-	*out = ansi_to_utf8(data + start, n, out_len);
+	*out = ansi_to_utf8(data + start, n, FALSE, out_len);
 	if (out_enc)
 		*out_enc = enc;
 	return TRUE;
@@ -338,6 +341,14 @@ get_key(SmsReg *reg, const char *canon)
 		g_hash_table_insert(reg->keys, k->fold, k);
 	}
 	return k;
+}
+
+/* Never NULL, even for empty data. */
+static const char *
+value_data(const Value *v, gsize *n)
+{
+	const char *d = g_bytes_get_data(v->data, n);
+	return d ? d : "";
 }
 
 static Value *
@@ -533,7 +544,7 @@ decode_string_data(const char *path, int line, gboolean v5, guint32 type, GByteA
 			n--;
 	}
 	/* convert NUL-separated segments, keeping the separators */
-	for (gsize i = 0; i <= n;) {
+	for (gsize i = 0; n > 0 && i <= n;) {
 		gsize j = i;
 		if (v5) {
 			while (j + 1 < n && (raw->data[j] || raw->data[j + 1]))
@@ -548,7 +559,7 @@ decode_string_data(const char *path, int line, gboolean v5, guint32 type, GByteA
 			gsize ul;
 			while (j < n && raw->data[j])
 				j++;
-			u = ansi_to_utf8((const char *)raw->data + i, j - i, &ul);
+			u = ansi_to_utf8((const char *)raw->data + i, j - i, TRUE, &ul);
 			g_string_append_len(s, u, (gssize)ul);
 		}
 		if (j >= n)
@@ -562,6 +573,15 @@ decode_string_data(const char *path, int line, gboolean v5, guint32 type, GByteA
 	return TRUE;
 }
 
+static gboolean
+has_non_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((guchar)*s >= 0x80)
+			return TRUE;
+	return FALSE;
+}
+
 gboolean
 sms_reg_parse(const char *path, const char *data, gsize len, SmsReg **out, GError **error)
 {
@@ -571,11 +591,22 @@ sms_reg_parse(const char *path, const char *data, gsize len, SmsReg **out, GErro
 	g_autofree char *cur = NULL;   /* canonical path of the current [KEY] */
 	gboolean header = FALSE, v5 = FALSE, deleted_section = FALSE;
 	gsize tlen;
+	SmsTextEncoding enc;
+	const char *first;
 
 	if (path == NULL)
 		path = "<memory>";
-	if (!sms_text_decode(path, data, len, &text, &tlen, NULL, error))
+	if (!sms_text_decode(path, data, len, &text, &tlen, &enc, error))
 		return FALSE;
+	for (first = text; g_ascii_isspace(*first); first++)
+		;
+	if (enc == SMS_TEXT_UTF8 && g_str_has_prefix(first, "REGEDIT4") &&
+	    has_non_ascii(text) && !(len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)) {
+		/* REGEDIT4 is ANSI, even where the bytes happen to be valid UTF-8 */
+		const char *z = memchr(data, 0x1A, len);
+		g_free(text);
+		text = ansi_to_utf8(data, z ? (gsize)(z - data) : len, TRUE, &tlen);
+	}
 	lines = g_strsplit(text, "\n", -1);
 	for (int i = 0; lines[i]; i++) {
 		int lineno = i + 1;
@@ -882,7 +913,7 @@ sms_reg_to_text(const SmsReg *reg)
 		for (guint j = 0; j < vals->len; j++) {
 			Value *v = vals->pdata[j];
 			gsize n, line_start = out->len;
-			const char *d = g_bytes_get_data(v->data, &n);
+			const char *d = value_data(v, &n);
 			if (*v->name == '\0')
 				g_string_append_c(out, '@');
 			else
@@ -961,7 +992,7 @@ sms_reg_get_dword(const SmsReg *reg, const char *key, const char *name, guint32 
 		*out = def;
 		return TRUE;
 	}
-	d = g_bytes_get_data(v->data, &n);
+	d = value_data(v, &n);
 	if ((v->type == SMS_REG_DWORD || v->type == SMS_REG_BINARY) && n == 4) {
 		guint32 x;
 		memcpy(&x, d, 4);
@@ -1002,7 +1033,7 @@ sms_reg_get_string_value(const SmsReg *reg, const char *key, const char *name, c
 	}
 	if (v->type != SMS_REG_SZ && v->type != SMS_REG_EXPAND_SZ)
 		return type_error(error, key, name, v->type, "a string (REG_SZ)");
-	d = g_bytes_get_data(v->data, &n);
+	d = value_data(v, &n);
 	*out = g_strndup(d, n);
 	return TRUE;
 }
@@ -1025,7 +1056,7 @@ sms_reg_get_multi_string(const SmsReg *reg, const char *key, const char *name)
 	const char *d;
 	if (v == NULL || v->type != SMS_REG_MULTI_SZ)
 		return NULL;
-	d = g_bytes_get_data(v->data, &n);
+	d = value_data(v, &n);
 	list = g_ptr_array_new();
 	for (gsize i = 0; i < n;) {
 		const char *e = memchr(d + i, '\0', n - i);
