@@ -111,12 +111,16 @@ split_lines(const char *data, gsize len)
 	while (pos < len) {
 		gsize eol = pos;
 		Line *l = g_new0(Line, 1);
-		while (eol < len && data[eol] != '\n')
+		/* a line ends at LF, CR LF or a lone CR (as Windows reads INI files): no value
+		 * keeps a CR that the writer could not put back */
+		while (eol < len && data[eol] != '\n' && data[eol] != '\r')
 			eol++;
 		l->text = g_string_new_len(data + pos, (gssize)(eol - pos));
 		l->line = ++n;
 		g_ptr_array_add(lines, l);
 		pos = eol + 1;
+		if (eol + 1 < len && data[eol] == '\r' && data[eol + 1] == '\n')
+			pos++;
 	}
 	return lines;
 }
