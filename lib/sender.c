@@ -297,130 +297,147 @@ deliver(SmsSite *site, const SmsSendRequest *r, GError **error)
 	return TRUE;
 }
 
+/* What a delivery came to; recorded for a whole round in one transaction, after the
+ * files are durable, and only then are the requests' files changed. */
+typedef struct {
+	Pending *p;
+	GError *why;            /* NULL: delivered */
+	SmsSendRequest next;    /* failed: the request as rescheduled (shallow copy) */
+	gboolean give_up;
+} Outcome;
+
 static gboolean
-sent(SmsSite *site, const char *outbox, const SmsSendRequest *r, SmsTime now, GError **error)
+record(SmsSite *site, const SenderSettings *set, Outcome *o, SmsTime now, GError **error)
 {
-	g_autofree char *srs = g_strdup_printf("%s.SRS", r->id);
-	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-	if (!sms_txn_begin(&txn, error) ||
-	    !set_send_state(site, r->id, 2, r->attempts + 1, now, error))
+	const SmsSendRequest *r = o->p->req;
+	const char *event;
+	gboolean reschedule;
+	if (o->why == NULL) {
+		if (!set_send_state(site, r->id, 2, r->attempts + 1, now, error))
+			return FALSE;
+		return sms_emit(site, &(SmsEvent){ .time = now, .component = "sender",
+		                                   .event = "send.complete", .job = r->job_id,
+		                                   .detail = r->target_site }, error,
+		                "Sent %s%s%s to site %s (request %s)", r->instruction_file,
+		                r->package_file ? " with package " : "",
+		                r->package_file ? r->package_file : "", r->target_site, r->id);
+	}
+	/* failed: retry after Retry Delay, reschedule when the retries are used up, give up
+	 * (Failed) 7 days after the request was created */
+	o->next = *r;
+	o->next.attempts = r->attempts + 1;
+	o->give_up = r->created != SMS_TIME_NONE && now - r->created >= SMS_SENDER_GIVE_UP;
+	reschedule = o->next.attempts % (int)(set->retries + 1) == 0;
+	if (reschedule)
+		o->next.next_attempt = sms_poll_ceil(site, now + (SmsTime)set->retry_delay *
+		                                           set->retries * 2 * SMS_MINUTE);
+	else
+		o->next.next_attempt = now + (SmsTime)set->retry_delay * SMS_MINUTE;
+	event = o->give_up ? "send.failed" : reschedule ? "send.rescheduled" : "send.retry";
+	if (!set_send_state(site, r->id, o->give_up ? 3 : 4, o->next.attempts, now, error))
 		return FALSE;
-	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "sender",
-	                                 .event = "send.complete", .job = r->job_id,
-	                                 .detail = r->target_site }, error,
-	              "Sent %s%s%s to site %s (request %s)", r->instruction_file,
-	              r->package_file ? " with package " : "",
-	              r->package_file ? r->package_file : "", r->target_site, r->id))
-		return FALSE;
-	if (!sms_txn_commit(&txn, error) || sms_fault("sender-after-commit", error))
-		return FALSE;
-	/* a crash before this is harmless: the request is known as sent */
-	return remove_file(outbox, srs, error);
+	return sms_emit(site, &(SmsEvent){ .time = now, .component = "sender", .event = event,
+	                                   .severity = o->give_up ? SMS_SEV_ERROR : SMS_SEV_WARNING,
+	                                   .job = r->job_id, .detail = r->target_site }, error,
+	                "Sending request %s to site %s failed (attempt %d): %s%s%s", r->id,
+	                r->target_site, o->next.attempts, o->why->message,
+	                o->give_up ? "; giving up after 7 days" : "; next attempt at ",
+	                o->give_up ? "" : sms_time_str(o->next.next_attempt));
 }
 
-/* A failed sending: retry after Retry Delay, reschedule when the retries are used up,
- * give up (Failed) 7 days after the request was created. */
+/* After the commit: a sent request's .SRS goes; a failed one is rewritten as .SRQ with
+ * its next attempt first (if we crash between the two, the .SRQ wins, list_requests). */
 static gboolean
-failed(SmsSite *site, const SenderSettings *set, const char *outbox, const SmsSendRequest *r,
-       const GError *why, SmsTime now, GError **error)
+settle(const char *outbox, const Outcome *o, GError **error)
 {
-	SmsSendRequest copy = *r;
-	gboolean give_up = r->created != SMS_TIME_NONE && now - r->created >= SMS_SENDER_GIVE_UP;
-	gboolean reschedule;
-	g_autofree char *srq = g_strdup_printf("%s/%s.SRQ", outbox, r->id);
-	g_autofree char *srs = g_strdup_printf("%s.SRS", r->id);
-	const char *event;
-	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-
-	copy.attempts = r->attempts + 1;
-	reschedule = copy.attempts % (int)(set->retries + 1) == 0;
-	if (reschedule)
-		copy.next_attempt = sms_poll_ceil(site, now + (SmsTime)set->retry_delay *
-		                                        set->retries * 2 * SMS_MINUTE);
-	else
-		copy.next_attempt = now + (SmsTime)set->retry_delay * SMS_MINUTE;
-	event = give_up ? "send.failed" : reschedule ? "send.rescheduled" : "send.retry";
-	if (!sms_txn_begin(&txn, error) ||
-	    !set_send_state(site, r->id, give_up ? 3 : 4, copy.attempts, now, error))
-		return FALSE;
-	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "sender", .event = event,
-	                                 .severity = give_up ? SMS_SEV_ERROR : SMS_SEV_WARNING,
-	                                 .job = r->job_id, .detail = r->target_site }, error,
-	              "Sending request %s to site %s failed (attempt %d): %s%s%s", r->id,
-	              r->target_site, copy.attempts, why->message,
-	              give_up ? "; giving up after 7 days" : "; next attempt at ",
-	              give_up ? "" : sms_time_str(copy.next_attempt)))
-		return FALSE;
-	if (!sms_txn_commit(&txn, error))
-		return FALSE;
-	/* the new .SRQ first: if we crash between the two, the .SRQ wins (list_requests) */
-	if (!give_up && !sms_send_request_save(&copy, srq, error))
-		return FALSE;
+	g_autofree char *srs = g_strdup_printf("%s.SRS", o->p->req->id);
+	if (o->why && !o->give_up) {
+		g_autofree char *srq = g_strdup_printf("%s/%s.SRQ", outbox, o->p->req->id);
+		if (!sms_send_request_save(&o->next, srq, error))
+			return FALSE;
+	}
 	return remove_file(outbox, srs, error);
 }
 
 /* Deliveries are synchronous, so a round of at most Maximum Concurrent Sendings (Maximum
  * Concurrent Site Sendings per site) completes before the next starts; requests beyond
- * the limits wait for the next round, in priority order. */
+ * the limits wait for the next round, in priority order. Each request is tried once per
+ * pass. */
 static gboolean
-sender_round(SmsSite *site, const SenderSettings *set, SmsTime now, GHashTable *tried,
-             gboolean *out_sent, GError **error)
+sender_round(SmsSite *site, const SenderSettings *set, const char *outbox, GPtrArray *reqs,
+             GHashTable *tried, SmsTime now, gboolean *out_any, GError **error)
 {
-	g_autofree char *outbox = sms_layout_outbox(site);
-	g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(pending_free);
 	g_autoptr(GHashTable) per_site = g_hash_table_new(g_str_hash, g_str_equal);
-	guint started = 0;
+	g_autoptr(GArray) done = g_array_new(FALSE, TRUE, sizeof(Outcome));
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	gboolean ok = TRUE;
 
-	if (!list_requests(site, outbox, now, reqs, error))
-		return FALSE;
-	for (guint i = 0; i < reqs->len && started < set->max_sendings; i++) {
+	*out_any = FALSE;
+	for (guint i = 0; i < reqs->len && done->len < set->max_sendings; i++) {
 		Pending *p = reqs->pdata[i];
 		SmsSendRequest *r = p->req;
 		g_autofree char *from = g_build_filename(outbox, p->name, NULL);
 		g_autofree char *srs = g_strdup_printf("%s/%s.SRS", outbox, r->id);
 		g_autoptr(GError) local = NULL;
 		const char *bad = NULL;
+		Outcome o = { p, NULL, { 0 }, FALSE };
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_site, r->target_site));
-		/* one try per request and pass: a failing target waits for its retry time */
 		if (g_hash_table_contains(tried, r->id) || n >= set->max_per_site)
 			continue;
 		g_hash_table_add(tried, g_strdup(r->id));
+		*out_any = TRUE;
 		if (!check_request(site, r, &bad, &local)) {
 			if (!reject_request(site, outbox, p->name, r->job_id, bad, local, now, error))
 				return FALSE;
 			continue;
 		}
 		g_hash_table_insert(per_site, r->target_site, GUINT_TO_POINTER(n + 1));
-		started++;
-		*out_sent = TRUE;
 		/* .SRQ -> .SRS: in progress */
-		if (g_str_has_suffix(p->name, ".SRQ") && rename(from, srs) < 0)
-			return sms_throw_errno(error, "renaming %s to %s", from, srs);
-		if (deliver(site, r, &local)) {
-			if (!sent(site, outbox, r, now, error))
-				return FALSE;
-			continue;
+		if (g_str_has_suffix(p->name, ".SRQ") && rename(from, srs) < 0) {
+			ok = sms_throw_errno(error, "renaming %s to %s", from, srs);
+			break;
 		}
-		if (g_error_matches(local, SMS_ERROR, SMS_ERROR_FAULT)) {
-			g_propagate_error(error, g_steal_pointer(&local));
-			return FALSE;
+		if (!deliver(site, r, &local)) {
+			if (g_error_matches(local, SMS_ERROR, SMS_ERROR_FAULT)) {
+				g_propagate_error(error, g_steal_pointer(&local));
+				ok = FALSE;
+				break;
+			}
+			o.why = g_steal_pointer(&local);
 		}
-		if (!failed(site, set, outbox, r, local, now, error))
-			return FALSE;
+		g_array_append_val(done, o);
 	}
-	return TRUE;
+	/* what was delivered is durable: record the round (also when stopping on an error,
+	 * so nothing delivered is sent again) */
+	if (done->len > 0) {
+		gboolean recorded = sms_txn_begin(&txn, ok ? error : NULL);
+		for (guint i = 0; recorded && i < done->len; i++)
+			recorded = record(site, set, &g_array_index(done, Outcome, i), now,
+			                  ok ? error : NULL);
+		recorded = recorded && sms_txn_commit(&txn, ok ? error : NULL) &&
+		           !sms_fault("sender-after-commit", ok ? error : NULL);
+		for (guint i = 0; recorded && i < done->len; i++)
+			recorded = settle(outbox, &g_array_index(done, Outcome, i), ok ? error : NULL);
+		ok = ok && recorded;
+	}
+	for (guint i = 0; i < done->len; i++)
+		g_clear_error(&g_array_index(done, Outcome, i).why);
+	return ok;
 }
 
 gboolean
 sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
 {
 	SenderSettings set;
+	g_autofree char *outbox = sms_layout_outbox(site);
+	g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(pending_free);
 	g_autoptr(GHashTable) tried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	if (!sms_scheduler_ensure_schema(site, error) || !read_settings(site, &set, error))
+	if (!sms_scheduler_ensure_schema(site, error) || !read_settings(site, &set, error) ||
+	    !list_requests(site, outbox, now, reqs, error))
 		return FALSE;
 	for (;;) {
-		gboolean any = FALSE;
-		if (!sender_round(site, &set, now, tried, &any, error))
+		gboolean any;
+		if (!sender_round(site, &set, outbox, reqs, tried, now, &any, error))
 			return FALSE;
 		if (!any)
 			return TRUE;
