@@ -150,35 +150,40 @@ sms_platform_mask_to_string(guint32 mask)
 
 /* ---- the structures --------------------------------------------------------------- */
 
-static void
-entry_free(gpointer p)
+void
+sms_pdf_entry_free(SmsPdfEntry *e)
 {
-	SmsPdfEntry *e = p;
+	if (e == NULL)
+		return;
 	g_free(e->section); g_free(e->key); g_free(e->value); g_free(e);
 }
 
-static void
-cmd_free(gpointer p)
+void
+sms_pdf_command_free(SmsPdfCommand *c)
 {
-	SmsPdfCommand *c = p;
+	if (c == NULL)
+		return;
 	g_free(c->variation); g_free(c->name); g_free(c->command_line); g_free(c);
 }
 
-static void
-item_free(gpointer p)
+void
+sms_pdf_program_item_free(SmsPdfProgramItem *i)
 {
-	SmsPdfProgramItem *i = p;
+	if (i == NULL)
+		return;
 	g_free(i->description); g_free(i->command_line); g_free(i->configuration_script);
 	g_free(i->registry_name); g_free(i->default_ini_file); g_free(i->setup_icon);
 	g_free(i);
 }
 
-static void
-file_free(gpointer p)
+void
+sms_pdf_file_free(SmsPdfFile *f)
 {
-	SmsPdfFile *f = p;
+	if (f == NULL)
+		return;
 	g_free(f->section); g_free(f->filename);
-	g_ptr_array_unref(f->attributes);
+	if (f->attributes)
+		g_ptr_array_unref(f->attributes);
 	g_free(f);
 }
 
@@ -205,12 +210,12 @@ pdf_new(const char *path)
 {
 	SmsPdf *pdf = g_new0(SmsPdf, 1);
 	pdf->path = g_strdup(path);
-	pdf->commands = g_ptr_array_new_with_free_func(cmd_free);
-	pdf->program_items = g_ptr_array_new_with_free_func(item_free);
+	pdf->commands = g_ptr_array_new_with_free_func((GDestroyNotify)sms_pdf_command_free);
+	pdf->program_items = g_ptr_array_new_with_free_func((GDestroyNotify)sms_pdf_program_item_free);
 	pdf->detection_rule = g_ptr_array_new_with_free_func(g_free);
-	pdf->inventory_files = g_ptr_array_new_with_free_func(file_free);
-	pdf->inventory_rules = g_ptr_array_new_with_free_func(entry_free);
-	pdf->extras = g_ptr_array_new_with_free_func(entry_free);
+	pdf->inventory_files = g_ptr_array_new_with_free_func((GDestroyNotify)sms_pdf_file_free);
+	pdf->inventory_rules = g_ptr_array_new_with_free_func((GDestroyNotify)sms_pdf_entry_free);
+	pdf->extras = g_ptr_array_new_with_free_func((GDestroyNotify)sms_pdf_entry_free);
 	pdf->warnings = g_ptr_array_new_with_free_func(g_free);
 	pdf->access = SMS_ACCESS_ALL;
 	return pdf;
@@ -765,7 +770,7 @@ parse_file(Ctx *c, SmsIniSection *sec, GError **error)
 	g_ptr_array_add(c->pdf->inventory_files, f);
 	f->section = g_strdup(sec->name);
 	f->line = sec->line;
-	f->attributes = g_ptr_array_new_with_free_func(entry_free);
+	f->attributes = g_ptr_array_new_with_free_func((GDestroyNotify)sms_pdf_entry_free);
 	e = get(sec, "Filename");
 	if (e == NULL)
 		e = get(sec, "FILE");

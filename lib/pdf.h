@@ -146,6 +146,14 @@ typedef struct {
 
 void sms_pdf_free(SmsPdf *pdf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPdf, sms_pdf_free)
+void sms_pdf_entry_free(SmsPdfEntry *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPdfEntry, sms_pdf_entry_free)
+void sms_pdf_command_free(SmsPdfCommand *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPdfCommand, sms_pdf_command_free)
+void sms_pdf_program_item_free(SmsPdfProgramItem *it);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPdfProgramItem, sms_pdf_program_item_free)
+void sms_pdf_file_free(SmsPdfFile *f);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPdfFile, sms_pdf_file_free)
 /* path is for messages (and is kept in pdf->path). */
 gboolean sms_pdf_parse(const char *path, const char *data, gsize len, SmsPdf **out,
                        GError **error);

@@ -276,7 +276,8 @@ test_save(void)
 	sms_reg_set_data(reg, "HKLM\\SOFTWARE\\B", "Bin", SMS_REG_BINARY, bin, sizeof bin);
 	sms_reg_set_expand_string(reg, "HKLM\\SOFTWARE\\B", "Exp", "%SMS%");
 	/* e-acute and the euro sign exist in Windows-1252, the Greek omega does not */
-	sms_reg_set_string(reg, "HKLM\\SOFTWARE\\B", "Latin", "Soci\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xce\xa9");
+	sms_reg_set_string(reg, "HKLM\\SOFTWARE\\B", "Latin",
+	                   "Soci\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xce\xa9");
 	sms_reg_set_string(reg, "HKLM\\SOFTWARE\\B", "Lines", "a\nb");
 	sms_reg_set_multi_string(reg, "HKLM\\SOFTWARE\\B", "Multi", items);
 
