@@ -562,8 +562,8 @@ test_crash_between_package_and_instruction(void)
 	world_init(&w);
 	receive = sms_layout_receive(w.b01);
 	outbox = sms_layout_outbox(w.a01);
-	create_job(w.a01, "Type", "Share Package On Server", "Package", "A0100001",
-	           "StartAfter", "1996-04-01 09:00", "LimitToSite", "B01", NULL);
+	g_free(create_job(w.a01, "Type", "Share Package On Server", "Package", "A0100001",
+	           "StartAfter", "1996-04-01 09:00", "LimitToSite", "B01", NULL));
 	g_assert_true(sms_scheduler_pass(w.a01, now, &error));
 	g_assert_no_error(error);
 	g_assert_false(sms_sender_pass(w.a01, now, &error));
