@@ -61,16 +61,39 @@ sms_instruction_add_target(SmsInstruction *ins, const char *machine, const char 
 
 static const char *kind_names[] = { "", "Install", "Remove", "Cancel", "Status" };
 
-/* Values are single-line; tabs and newlines are replaced so nothing can inject keys. */
+/* A value as the INI reader gives it back unchanged: single-line (white space becomes
+ * blanks, other control characters '?', so nothing can inject a key
+ * or a section), no blanks at either end (the reader strips them) and no ';' after a
+ * blank or at its start, which the reader takes for a comment (it becomes ','). May
+ * return "". */
+static char *
+safe_value(const char *value)
+{
+	char prev = ' ';
+	g_autofree char *v = g_strdup(value);
+	GString *out = g_string_new(NULL);
+	for (char *p = v; *p; p++) {
+		if (g_ascii_isspace(*p))   /* what the reader strips */
+			*p = ' ';
+		else if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
+	g_strstrip(v);
+	for (const char *p = v; *p; p++) {
+		char c = *p == ';' && (prev == ' ' || prev == '\t') ? ',' : *p;
+		g_string_append_c(out, c);
+		prev = c;
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void
 kv(GString *out, const char *key, const char *value)
 {
-	if (value == NULL)
+	g_autofree char *v = value ? safe_value(value) : NULL;
+	if (v == NULL || *v == '\0')
 		return;
-	g_string_append_printf(out, "%s=", key);
-	for (const char *p = value; *p; p++)
-		g_string_append_c(out, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
-	g_string_append_c(out, '\n');
+	g_string_append_printf(out, "%s=%s\n", key, v);
 }
 
 static void
@@ -98,14 +121,16 @@ finish(GString *out, gsize *out_len)
 	return g_string_free(out, FALSE);
 }
 
+/* A field of a tab-separated row ("-" for none). */
 static char *
 clean(const char *s)
 {
-	char *c = g_strdup(s && *s ? s : "-");
-	for (char *p = c; *p; p++)
-		if (*p == '\t' || *p == '\n' || *p == '\r')
-			*p = ' ';
-	return c;
+	char *v = safe_value(s ? s : "");
+	if (*v == '\0') {
+		g_free(v);
+		v = g_strdup("-");
+	}
+	return v;
 }
 
 char *
@@ -147,7 +172,7 @@ sms_instruction_serialize(const SmsInstruction *i, gsize *out_len)
 		for (guint k = 0; k < i->targets->len; k++) {
 			SmsInstrTarget *t = i->targets->pdata[k];
 			g_autofree char *m = clean(t->machine), *d = clean(t->domain);
-			g_autofree char *s = clean(t->smsid && *t->smsid ? t->smsid : "-");
+			g_autofree char *s = clean(t->smsid);
 			g_string_append_printf(o, "%u=%s\t%s\t%s\n", k + 1, m, d, s);
 		}
 	}

@@ -315,6 +315,39 @@ test_send_request(void)
 	}
 }
 
+/* Values the INI reader would cut or strip come back as written (KB Q159201: no file
+ * we write can be one we refuse): ';' after a blank is no comment, control characters
+ * cannot empty a required key. */
+static void
+test_unsafe_values(void)
+{
+	g_autoptr(SmsInstruction) i = sample();
+	g_autoptr(SmsInstruction) o = NULL, o2 = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *t1 = NULL, *t2 = NULL;
+	gsize n1, n2;
+	g_free(i->id);
+	i->id = g_strdup("\001X");
+	g_free(i->package_comment);
+	i->package_comment = g_strdup("Mi\r;Standard");
+	g_free(i->command_line);
+	i->command_line = g_strdup(";setup.exe ;q");
+	sms_instruction_add_target(i, "\tW3\t", ";D", " ");
+	t1 = sms_instruction_serialize(i, &n1);
+	g_assert_true(sms_instruction_parse("u.INS", t1, n1, &o, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(o->id, ==, "?X");
+	g_assert_cmpstr(o->package_comment, ==, "Mi ,Standard");
+	g_assert_cmpstr(o->command_line, ==, ",setup.exe ,q");
+	g_assert_cmpuint(o->targets->len, ==, 3);
+	g_assert_cmpstr(((SmsInstrTarget *)o->targets->pdata[2])->machine, ==, "W3");
+	g_assert_cmpstr(((SmsInstrTarget *)o->targets->pdata[2])->domain, ==, ",D");
+	g_assert_null(((SmsInstrTarget *)o->targets->pdata[2])->smsid);
+	t2 = sms_instruction_serialize(o, &n2);
+	g_assert_cmpstr(t1, ==, t2);
+	g_assert_true(sms_instruction_parse("u2.INS", t2, n2, &o2, &error));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -323,6 +356,7 @@ main(int argc, char **argv)
 	g_test_add_func("/instruction/status-rows", test_status_rows);
 	g_test_add_func("/instruction/truncated-flipped", test_truncated_and_flipped);
 	g_test_add_func("/instruction/bad-fields", test_bad_fields);
+	g_test_add_func("/instruction/unsafe-values", test_unsafe_values);
 	g_test_add_func("/instruction/save-load", test_save_load);
 	g_test_add_func("/instruction/send-request", test_send_request);
 	return g_test_run();
