@@ -81,6 +81,7 @@ sms_package_free(SmsPackage *p)
 	g_free(p->id); g_free(p->name); g_free(p->version); g_free(p->comment); g_free(p->site);
 	g_free(p->pdf_path); g_free(p->source); g_free(p->server_source); g_free(p->share_name);
 	g_free(p->share_access);
+	g_free(p->pdf_text);
 	if (p->commands)
 		g_ptr_array_unref(p->commands);
 	g_free(p);
@@ -96,27 +97,49 @@ typedef struct {
 } Ctx;
 
 static gboolean
+bad_code(Ctx *c, int code, const char *fmt, va_list ap) G_GNUC_PRINTF(3, 0);
+
+static gboolean
+bad_code(Ctx *c, int code, const char *fmt, va_list ap)
+{
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	if (c->lines && c->idx < c->lines->len) {
+		/* "file.ini:42" (the section's line) -> "file.ini:<line of the key>" */
+		g_autofree char *base = g_strdup(c->where);
+		char *colon = strrchr(base, ':');
+		if (colon && g_ascii_isdigit(colon[1]))
+			*colon = '\0';
+		g_set_error(c->error, SMS_JOB_ERROR, code, "%s:%d: %s", base,
+		            g_array_index(c->lines, int, c->idx), msg);
+	} else {
+		g_set_error(c->error, SMS_JOB_ERROR, code, "%s: %s", c->where, msg);
+	}
+	return FALSE;
+}
+
+static gboolean
 bad(Ctx *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
 bad(Ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	g_autofree char *msg = NULL;
 	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
+	bad_code(c, SMS_JOB_ERROR_INVALID, fmt, ap);
 	va_end(ap);
-	if (c->lines && c->idx < c->lines->len) {
-		/* "file.ini:42" -> "file.ini:<line of the key>" */
-		g_autofree char *base = g_strdup(c->where);
-		char *colon = strrchr(base, ':');
-		if (colon && g_ascii_isdigit(colon[1]))
-			*colon = '\0';
-		g_set_error(c->error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID, "%s:%d: %s", base,
-		            g_array_index(c->lines, int, c->idx), msg);
-	} else {
-		g_set_error(c->error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID, "%s: %s", c->where, msg);
-	}
+	return FALSE;
+}
+
+static gboolean
+not_found(Ctx *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+not_found(Ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bad_code(c, SMS_JOB_ERROR_NOT_FOUND, fmt, ap);
+	va_end(ap);
 	return FALSE;
 }
 
@@ -125,7 +148,7 @@ parse_time_prop(Ctx *c, const char *key, const char *v, SmsTime *out)
 {
 	g_autoptr(GError) local = NULL;
 	if (!sms_time_parse(v, out, &local))
-		return bad(c, "%s: %s", key, local->message);
+		return bad(c, "%s: expected a time \"YYYY-MM-DD HH:MM\", got '%s'", key, v);
 	return TRUE;
 }
 
@@ -153,16 +176,88 @@ after_prefix(const char *v, const char *prefix)
 	return g_strstrip(g_strdup(v + n));
 }
 
+/* "SRV01, SRV02" -> "SRV01, SRV02" upper case, every name a server name. */
+static gboolean
+parse_server_list(Ctx *c, const char *key, const char *list, char **out)
+{
+	g_auto(GStrv) names = g_strsplit(list, ",", -1);
+	g_autoptr(GString) norm = g_string_new(NULL);
+	if (names[0] == NULL)
+		return bad(c, "%s: expected 'Servers: NAME, NAME...', got an empty server list", key);
+	for (char **p = names; *p; p++) {
+		g_strstrip(*p);
+		if (**p == '\0')
+			return bad(c, "%s: expected 'Servers: NAME, NAME...', got an empty server name in "
+			           "'%s'", key, list);
+		for (const char *q = *p; *q; q++)
+			if (!g_ascii_isalnum(*q) && *q != '-' && *q != '_' && *q != '$' && *q != '.')
+				return bad(c, "%s: '%s' is not a server name", key, *p);
+		g_string_append_printf(norm, "%s%s", norm->len ? ", " : "", *p);
+	}
+	*out = sms_strup(norm->str);
+	return TRUE;
+}
+
+static gboolean
+row_exists(SmsSite *site, const char *sql, const char *arg, gboolean *out, GError **error)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, sql, error);
+	gboolean row;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, arg);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	sqlite3_reset(st);
+	*out = row;
+	return TRUE;
+}
+
+/* Which keys a job type accepts besides the common ones (Type, Package, StartAfter,
+ * Priority, Repeat, LimitToSite, IncludeSubsites, Comment, Name, Site). */
+enum {
+	K_COMMAND = 1 << 0, K_RUN = 1 << 1, K_TARGET = 1 << 2, K_OFFER = 1 << 3,
+	K_MANDATORY = 1 << 4, K_EXPIRES = 1 << 5, K_SLOW = 1 << 6, K_SEND = 1 << 7,
+	K_DIST = 1 << 8, K_REMOVE = 1 << 9,
+};
+static const struct { guint bit; const char *name; } type_keys[] = {
+	{ K_COMMAND, "Command" }, { K_RUN, "RunCommand" }, { K_TARGET, "Target" },
+	{ K_OFFER, "OfferAfter" }, { K_MANDATORY, "MandatoryAfter" },
+	{ K_EXPIRES, "ExpiresAfter" }, { K_SLOW, "ForceOverSlowLink" }, { K_SEND, "Send" },
+	{ K_DIST, "Distribute" }, { K_REMOVE, "RemoveFrom" },
+};
+
+static guint
+keys_of_type(SmsJobType t)
+{
+	switch (t) {
+	case SMS_JOB_RUN_COMMAND:
+		return K_COMMAND | K_RUN | K_TARGET | K_OFFER | K_MANDATORY | K_EXPIRES | K_SLOW |
+		       K_SEND | K_DIST;
+	case SMS_JOB_SHARE_PACKAGE:
+		return K_SEND | K_DIST;
+	case SMS_JOB_REMOVE_PACKAGE:
+		return K_REMOVE;
+	default:
+		return 0;
+	}
+}
+
 gboolean
 sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *lines,
                    const char *where, SmsJob **out, GError **error)
 {
+	static const char *const known =
+		"Type, Package, Command, RunCommand, Target, LimitToSite, IncludeSubsites, "
+		"StartAfter, OfferAfter, MandatoryAfter, ExpiresAfter, ForceOverSlowLink, Priority, "
+		"Repeat, Send, Distribute, RemoveFrom, Comment, Name, Site";
 	g_autoptr(SmsJob) j = g_new0(SmsJob, 1);
 	g_autoptr(SmsPackage) pkg = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	Ctx c = { where, lines, G_MAXUINT, error };
-	gboolean have_type = FALSE, have_start = FALSE, have_offer = FALSE;
-	gboolean have_send = FALSE, have_dist = FALSE, have_remove = FALSE, have_target = FALSE;
-	gboolean have_command = FALSE, have_run = FALSE, have_subsites = FALSE;
+	guint given = 0;            /* K_* bits of the keys present */
+	guint key_idx[G_N_ELEMENTS(type_keys)] = { 0 };
+	gboolean have_type = FALSE, have_start = FALSE, have_subsites = FALSE;
 
 	j->site = g_strdup(site->code);
 	j->priority = SMS_PRIORITY_MEDIUM;
@@ -171,12 +266,22 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 	j->offer_after = j->mandatory_after = j->expires_after = SMS_TIME_NONE;
 	j->remove_tasks = SMS_REMOVE_ALL;
 	j->status = SMS_STATUS_PENDING;
-	j->activated = j->finished = j->cancel_requested = SMS_TIME_NONE;
+	j->created = j->activated = j->finished = j->cancel_requested = SMS_TIME_NONE;
 
 	for (guint i = 0; i < keys->len; i++) {
 		const char *k = keys->pdata[i];
-		g_autofree char *v = g_strstrip(g_strdup(values->pdata[i]));
+		g_autofree char *v = g_strstrip(g_strdup(values->pdata[i] ? values->pdata[i] : ""));
+		g_autofree char *kup = sms_strup(k);
 		c.idx = i;
+		if (g_hash_table_contains(seen, kup))
+			return bad(&c, "%s given twice", k);
+		g_hash_table_add(seen, g_steal_pointer(&kup));
+		for (gsize t = 0; t < G_N_ELEMENTS(type_keys); t++) {
+			if (eq(k, type_keys[t].name)) {
+				given |= type_keys[t].bit;
+				key_idx[t] = i;
+			}
+		}
 		if (eq(k, "Type")) {
 			if (eq(v, "Run Command On Workstation"))
 				j->type = SMS_JOB_RUN_COMMAND;
@@ -191,21 +296,22 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 		} else if (eq(k, "Package")) {
 			g_autofree char *id = NULL;
 			g_autoptr(GError) local = NULL;
-			if (!sms_package_resolve(site, v, &id, &local))
-				return bad(&c, "Package: %s", local->message);
-			g_free(j->package);
+			if (*v == '\0')
+				return bad(&c, "Package: expected a package ID or name");
+			if (!sms_package_resolve(site, v, &id, &local)) {
+				if (g_error_matches(local, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND))
+					return not_found(&c, "Package: %s", local->message);
+				g_propagate_error(error, g_steal_pointer(&local));
+				return FALSE;
+			}
 			j->package = g_steal_pointer(&id);
 		} else if (eq(k, "Command")) {
-			g_free(j->command);
 			j->command = *v ? g_strdup(v) : NULL;
-			have_command = TRUE;
 		} else if (eq(k, "RunCommand")) {
 			if (!parse_yes_no(&c, k, v, &j->run_command))
 				return FALSE;
-			have_run = TRUE;
 		} else if (eq(k, "Target")) {
 			char *rest;
-			g_free(j->target);
 			if ((rest = after_prefix(v, "Machine Path:"))) {
 				g_auto(GStrv) parts = g_strsplit(rest, "|", -1);
 				j->target_kind = SMS_TARGET_MACHINE_PATH;
@@ -213,25 +319,28 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 				if (g_strv_length(parts) != 3)
 					return bad(&c, "Target: a machine path is SITE|DOMAIN|COMPUTER (with * "
 					           "wildcards), got '%s'", rest);
+				for (int p = 0; p < 3; p++)
+					if (*g_strstrip(parts[p]) == '\0')
+						return bad(&c, "Target: the %s part of machine path '%s' is empty "
+						           "(use * for any)", p == 0 ? "site" : p == 1 ? "domain"
+						           : "computer", rest);
 			} else if ((rest = after_prefix(v, "Machine Group:"))) {
 				j->target_kind = SMS_TARGET_MACHINE_GROUP;
 				j->target = rest;
 			} else if ((rest = after_prefix(v, "Query:"))) {
 				g_autoptr(GError) local = NULL;
-				g_autoptr(SmsQuery) q = sms_query_parse(rest, &local);
+				g_autoptr(SmsQuery) q = NULL;
 				j->target_kind = SMS_TARGET_QUERY;
 				j->target = rest;
-				if (q == NULL)
+				if (*rest && (q = sms_query_parse(rest, &local)) == NULL)
 					return bad(&c, "Target: %s", local->message);
 			} else {
 				return bad(&c, "Target: expected 'Machine Path: SITE|DOMAIN|COMPUTER', "
 				           "'Machine Group: NAME' or 'Query: EXPRESSION', got '%s'", v);
 			}
 			if (*j->target == '\0')
-				return bad(&c, "Target: empty %s", v);
-			have_target = TRUE;
+				return bad(&c, "Target: '%s' names nothing", v);
 		} else if (eq(k, "LimitToSite")) {
-			g_free(j->limit_site);
 			j->limit_site = *v ? sms_strup(v) : NULL;
 			j->limit_kind = *v ? SMS_LIMIT_SITE : SMS_LIMIT_NONE;
 		} else if (eq(k, "IncludeSubsites")) {
@@ -245,12 +354,15 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 		} else if (eq(k, "OfferAfter")) {
 			if (!parse_time_prop(&c, k, v, &j->offer_after))
 				return FALSE;
-			have_offer = TRUE;
 		} else if (eq(k, "MandatoryAfter")) {
+			/* the Mandatory After checkbox needs its date: an empty value = unchecked */
 			if (*v && !parse_time_prop(&c, k, v, &j->mandatory_after))
 				return FALSE;
 		} else if (eq(k, "ExpiresAfter")) {
 			if (*v && !eq(v, "never") && !parse_time_prop(&c, k, v, &j->expires_after))
+				return FALSE;
+		} else if (eq(k, "ForceOverSlowLink")) {
+			if (!parse_yes_no(&c, k, v, &j->force_slow_link))
 				return FALSE;
 		} else if (eq(k, "Priority")) {
 			if (eq(v, "High")) j->priority = SMS_PRIORITY_HIGH;
@@ -270,60 +382,62 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 			else if (eq(v, "Even if previously sent")) j->send_mode = SMS_SEND_ALWAYS;
 			else return bad(&c, "Send: expected 'Only if not previously sent' or 'Even if "
 			                "previously sent', got '%s'", v);
-			have_send = TRUE;
 		} else if (eq(k, "Distribute")) {
-			char *rest;
-			g_free(j->dist_servers);
-			j->dist_servers = NULL;
+			g_autofree char *rest = NULL;
 			if (eq(v, "Default Servers")) {
 				j->dist_mode = 0;
 			} else if (eq(v, "Refresh Existing")) {
 				j->dist_mode = SMS_DIST_EXISTING;
 			} else if ((rest = after_prefix(v, "Servers:"))) {
 				j->dist_mode = SMS_DIST_SPECIFIED;
-				j->dist_servers = sms_strup(rest);
-				g_free(rest);
+				if (!parse_server_list(&c, k, rest, &j->dist_servers))
+					return FALSE;
 			} else {
 				return bad(&c, "Distribute: expected 'Default Servers', 'Refresh Existing' or "
 				           "'Servers: A, B', got '%s'", v);
 			}
-			have_dist = TRUE;
 		} else if (eq(k, "RemoveFrom")) {
-			char *rest;
+			g_autofree char *rest = NULL;
 			if (eq(v, "All Servers")) {
 				j->remove_tasks = SMS_REMOVE_ALL;
 			} else if ((rest = after_prefix(v, "Servers:"))) {
 				j->remove_tasks = SMS_REMOVE_SELECTED;
-				g_free(j->dist_servers);
-				j->dist_servers = sms_strup(rest);
-				g_free(rest);
+				if (!parse_server_list(&c, k, rest, &j->dist_servers))
+					return FALSE;
 			} else {
 				return bad(&c, "RemoveFrom: expected 'All Servers' or 'Servers: A, B', got "
 				           "'%s'", v);
 			}
-			have_remove = TRUE;
 		} else if (eq(k, "Comment")) {
-			g_free(j->comment);
-			j->comment = g_strdup(v);
-		} else if (eq(k, "ForceOverSlowLink")) {
-			if (!parse_yes_no(&c, k, v, &j->force_slow_link))
-				return FALSE;
+			if (strlen(v) > 255)
+				return bad(&c, "Comment: at most 255 characters (SMS's limit), got %zu",
+				           strlen(v));
+			j->comment = *v ? g_strdup(v) : NULL;
 		} else if (eq(k, "Name")) {
-			g_free(j->name);
-			j->name = g_strdup(v);
+			j->name = *v ? g_strdup(v) : NULL;
+		} else if (eq(k, "Site")) {
+			if (!eq(v, site->code))
+				return bad(&c, "Site: a job is created at the site it is given to (%s), got "
+				           "'%s'", site->code, v);
 		} else {
-			return bad(&c, "unknown job property '%s' (expected Type, Package, Command, Target,"
-			           " LimitToSite, IncludeSubsites, StartAfter, OfferAfter, MandatoryAfter, "
-			           "ExpiresAfter, Priority, Repeat, Send, Distribute, RemoveFrom, Comment, "
-			           "ForceOverSlowLink, RunCommand)", k);
+			return bad(&c, "unknown job property '%s' (expected %s)", k, known);
 		}
 	}
+
+	/* ---- the whole job ---- */
 	c.idx = G_MAXUINT;
 	if (!have_type)
 		return bad(&c, "missing Type (Run Command On Workstation, Share Package On Server or "
 		           "Remove Package From Server)");
 	if (j->package == NULL)
 		return bad(&c, "missing Package");
+	for (gsize t = 0; t < G_N_ELEMENTS(type_keys); t++) {
+		if ((given & type_keys[t].bit) && !(keys_of_type(j->type) & type_keys[t].bit)) {
+			c.idx = key_idx[t];
+			return bad(&c, "%s does not belong to a %s job", type_keys[t].name,
+			           sms_job_type_name(j->type));
+		}
+	}
 	if (!have_start)
 		j->start_after = sms_site_now(site);
 	if (!sms_package_load(site, j->package, &pkg, error))
@@ -333,96 +447,75 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 		if (pkg->commands->len == 0 || pkg->source == NULL)
 			return bad(&c, "package %s has no workstation properties (command lines and a "
 			           "Workstations source): a Run Command job needs them", pkg->id);
-		if (!have_target)
-			return bad(&c, "a Run Command job needs a Target");
-		if (have_remove)
-			return bad(&c, "RemoveFrom belongs to Remove Package jobs");
-		if (!have_run)
+		if (j->target == NULL)
+			return bad(&c, "a Run Command job needs a Target ('Machine Path: SITE|DOMAIN|"
+			           "COMPUTER', 'Machine Group: NAME' or 'Query: EXPRESSION')");
+		if (!(given & K_RUN))
 			j->run_command = j->command != NULL;
-		if (j->run_command) {
-			if (j->command == NULL)
-				return bad(&c, "missing Command (one of the package's command lines)");
-			if (sms_package_command(pkg, j->command) == NULL) {
-				GString *names = g_string_new(NULL);
-				for (guint i = 0; i < pkg->commands->len; i++)
-					g_string_append_printf(names, "%s%s", i ? ", " : "",
-					                       ((SmsPackageCommand *)pkg->commands->pdata[i])->name);
-				bad(&c, "Command: package %s has no command line '%s' (it has: %s)", pkg->id,
-				    j->command, names->str);
-				g_string_free(names, TRUE);
-				return FALSE;
-			}
-			if (!have_offer)
-				j->offer_after = j->start_after;
-			if (j->mandatory_after != SMS_TIME_NONE && j->mandatory_after < j->offer_after)
-				return bad(&c, "MandatoryAfter is earlier than OfferAfter");
-			if (j->expires_after != SMS_TIME_NONE && j->expires_after <= j->offer_after)
-				return bad(&c, "ExpiresAfter must be later than OfferAfter");
-		} else if (have_command && j->command) {
-			return bad(&c, "Command given with RunCommand=no");
+		if (!j->run_command) {
+			/* send and distribute only (RunCommand=no) */
+			if (j->command)
+				return bad(&c, "Command given with RunCommand=no");
+			if (given & (K_OFFER | K_MANDATORY | K_EXPIRES | K_SLOW))
+				return bad(&c, "OfferAfter, MandatoryAfter, ExpiresAfter and "
+				           "ForceOverSlowLink belong to the run phase: give a Command");
+			break;
 		}
+		if (j->command == NULL)
+			return bad(&c, "missing Command (one of the package's command lines)");
+		if (sms_package_command(pkg, j->command) == NULL) {
+			g_autoptr(GString) names = g_string_new(NULL);
+			for (guint i = 0; i < pkg->commands->len; i++)
+				g_string_append_printf(names, "%s%s", i ? ", " : "",
+				                       ((SmsPackageCommand *)pkg->commands->pdata[i])->name);
+			return not_found(&c, "Command: package %s has no command line '%s' (it has: %s)",
+			                 pkg->id, j->command, names->str);
+		}
+		if (j->offer_after == SMS_TIME_NONE)
+			j->offer_after = j->start_after;
+		if (j->mandatory_after != SMS_TIME_NONE && j->mandatory_after < j->offer_after)
+			return bad(&c, "MandatoryAfter (%s) is earlier than OfferAfter (%s)",
+			           sms_time_str(j->mandatory_after), sms_time_str(j->offer_after));
+		if (j->expires_after != SMS_TIME_NONE && j->expires_after <= j->offer_after)
+			return bad(&c, "ExpiresAfter (%s) must be later than OfferAfter (%s)",
+			           sms_time_str(j->expires_after), sms_time_str(j->offer_after));
+		if (j->expires_after != SMS_TIME_NONE && j->mandatory_after != SMS_TIME_NONE &&
+		    j->expires_after <= j->mandatory_after)
+			return bad(&c, "ExpiresAfter (%s) must be later than MandatoryAfter (%s)",
+			           sms_time_str(j->expires_after), sms_time_str(j->mandatory_after));
+		if (j->force_slow_link && j->mandatory_after == SMS_TIME_NONE)
+			return bad(&c, "ForceOverSlowLink needs MandatoryAfter (it only applies to "
+			           "mandatory jobs)");
 		break;
 	case SMS_JOB_SHARE_PACKAGE:
 		if (pkg->share_name == NULL || (pkg->server_source == NULL && pkg->source == NULL))
 			return bad(&c, "package %s has no sharing properties ([Setup Package for Sharing] "
 			           "and a source): a Share Package job needs them", pkg->id);
-		if (have_target || have_command || have_offer || have_remove ||
-		    j->mandatory_after != SMS_TIME_NONE)
-			return bad(&c, "a Share Package job has no Target, Command, Offer/Mandatory times "
-			           "or RemoveFrom");
-		break;
-	case SMS_JOB_REMOVE_PACKAGE:
-		if (have_target || have_command || have_offer || have_send || have_dist)
-			return bad(&c, "a Remove Package job has only Package, RemoveFrom, StartAfter, "
-			           "Priority and limits");
 		break;
 	default:
 		break;
 	}
-	if (have_subsites && j->limit_kind == SMS_LIMIT_NONE && j->include_subsites)
-		return bad(&c, "IncludeSubsites needs LimitToSite");
+	if (have_subsites && j->include_subsites && j->limit_kind == SMS_LIMIT_NONE)
+		return bad(&c, "IncludeSubsites needs LimitToSite (without a limit, every site "
+		           "below is included anyway)");
 	if (j->limit_site) {
-		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM sites WHERE code = ?", error);
-		gboolean row;
-		if (st == NULL)
+		gboolean known_site;
+		if (!row_exists(site, "SELECT 1 FROM sites WHERE code = ?", j->limit_site,
+		                &known_site, error))
 			return FALSE;
-		sms_db_bind_text(st, 1, j->limit_site);
-		if (!sms_db_step(site->db, st, &row, error))
-			return FALSE;
-		sqlite3_reset(st);
-		if (!row)
-			return bad(&c, "LimitToSite: site %s is not known to site %s", j->limit_site,
-			           site->code);
+		if (!known_site)
+			return not_found(&c, "LimitToSite: site %s is not known to site %s (neither "
+			                 "itself nor an [Address] of its site.ini)", j->limit_site,
+			                 site->code);
 	}
 	if (j->target_kind == SMS_TARGET_MACHINE_GROUP) {
-		sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM machine_groups WHERE name = ?",
-		                               error);
-		gboolean row;
-		if (st == NULL)
+		gboolean known_group;
+		if (!row_exists(site, "SELECT 1 FROM machine_groups WHERE name = ?", j->target,
+		                &known_group, error))
 			return FALSE;
-		sms_db_bind_text(st, 1, j->target);
-		if (!sms_db_step(site->db, st, &row, error))
-			return FALSE;
-		sqlite3_reset(st);
-		if (!row)
-			return bad(&c, "Target: no machine group '%s'", j->target);
-	}
-	if (j->dist_servers) {
-		g_auto(GStrv) names = g_strsplit(j->dist_servers, ",", -1);
-		for (char **p = names; *p; p++) {
-			sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM servers WHERE name = ?",
-			                               error);
-			gboolean row;
-			g_strstrip(*p);
-			if (st == NULL)
-				return FALSE;
-			sms_db_bind_text(st, 1, *p);
-			if (!sms_db_step(site->db, st, &row, error))
-				return FALSE;
-			sqlite3_reset(st);
-			/* servers of other sites are unknown here: only check the own site's */
-			(void)row;
-		}
+		if (!known_group)
+			return not_found(&c, "Target: no machine group '%s' at site %s", j->target,
+			                 site->code);
 	}
 	*out = g_steal_pointer(&j);
 	return TRUE;
@@ -677,6 +770,11 @@ sms_job_delete(SmsSite *site, const char *id, GError **error)
 		if (!sms_db_step_done(site->db, st, error))
 			return FALSE;
 	}
+	if (!sms_emit(site, &(SmsEvent){ .component = "jobsvc", .event = "job.deleted", .job = id,
+	                                 .package = j->package,
+	                                 .detail = sms_status_name(j->status) }, error,
+	              "Job %s (%s) deleted", id, sms_status_name(j->status)))
+		return FALSE;
 	return sms_txn_commit(&txn, error);
 }
 
@@ -686,8 +784,8 @@ gboolean
 sms_package_load(SmsSite *site, const char *id, SmsPackage **out, GError **error)
 {
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id, name, version, comment, site, "
-	                               "pdf_path, source, server_source, share_name, share_access "
-	                               "FROM packages WHERE id = ?", error);
+	                               "pdf_path, source, server_source, share_name, share_access, "
+	                               "pdf_text, created FROM packages WHERE id = ?", error);
 	g_autoptr(SmsPackage) p = NULL;
 	gboolean row;
 	if (st == NULL)
@@ -711,6 +809,15 @@ sms_package_load(SmsSite *site, const char *id, SmsPackage **out, GError **error
 	p->server_source = sms_db_col_text(st, 7);
 	p->share_name = sms_db_col_text(st, 8);
 	p->share_access = sms_db_col_text(st, 9);
+	if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+		const void *blob = sqlite3_column_blob(st, 10);
+		p->pdf_text_len = (gsize)sqlite3_column_bytes(st, 10);
+		p->pdf_text = g_malloc(p->pdf_text_len + 1);
+		if (p->pdf_text_len)
+			memcpy(p->pdf_text, blob, p->pdf_text_len);
+		p->pdf_text[p->pdf_text_len] = '\0';
+	}
+	p->created = sms_db_col_time(st, 11);
 	sqlite3_reset(st);
 	p->commands = g_ptr_array_new_with_free_func(command_free);
 	st = sms_db_stmt(site->db, "SELECT name, command_line, platforms, flags FROM "
@@ -765,7 +872,6 @@ sms_package_command(SmsPackage *pkg, const char *name)
 		if (sms_str_equal_ci(c->name, name))
 			return c;
 	}
-	/* SMS names command lines by CommandName; scenarios often use the variation */
 	return NULL;
 }
 
@@ -775,6 +881,11 @@ sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
 	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
 	g_autofree char *id = NULL;
 	sqlite3_stmt *st;
+	SmsTime created = p->created == 0 || p->created == SMS_TIME_NONE ? sms_site_now(site)
+	                                                                 : p->created;
+	if (p->name == NULL || *p->name == '\0')
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "a package needs a name");
 	if (!sms_txn_begin(&txn, error))
 		return FALSE;
 	if (p->id == NULL) {
@@ -785,7 +896,7 @@ sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
 	}
 	st = sms_db_stmt(site->db, "INSERT INTO packages(id, name, version, comment, site, pdf_path,"
 	                 " pdf_text, source, server_source, share_name, share_access, created) "
-	                 "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)", error);
+	                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, id);
@@ -794,11 +905,13 @@ sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
 	sms_db_bind_text(st, 4, p->comment);
 	sms_db_bind_text(st, 5, p->site ? p->site : site->code);
 	sms_db_bind_text(st, 6, p->pdf_path);
-	sms_db_bind_text(st, 7, p->source);
-	sms_db_bind_text(st, 8, p->server_source);
-	sms_db_bind_text(st, 9, p->share_name);
-	sms_db_bind_text(st, 10, p->share_access);
-	sqlite3_bind_int64(st, 11, sms_site_now(site));
+	if (p->pdf_text)
+		sqlite3_bind_blob64(st, 7, p->pdf_text, p->pdf_text_len, SQLITE_TRANSIENT);
+	sms_db_bind_text(st, 8, p->source);
+	sms_db_bind_text(st, 9, p->server_source);
+	sms_db_bind_text(st, 10, p->share_name);
+	sms_db_bind_text(st, 11, p->share_access);
+	sqlite3_bind_int64(st, 12, created);
 	if (!sms_db_step_done(site->db, st, error))
 		return FALSE;
 	for (guint i = 0; p->commands && i < p->commands->len; i++) {
@@ -813,18 +926,21 @@ sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
 		sqlite3_bind_int64(st, 4, c->platforms);
 		sqlite3_bind_int(st, 5, (int)c->flags);
 		sqlite3_bind_int(st, 6, (int)i);
-		if (!sms_db_step_done(site->db, st, error))
+		if (!sms_db_step_done(site->db, st, error)) {
+			g_prefix_error(error, "package %s: command line '%s': ", id, c->name);
 			return FALSE;
+		}
 	}
 	if (!sms_txn_commit(&txn, error))
 		return FALSE;
 	g_free(p->id);
 	p->id = g_steal_pointer(&id);
+	p->created = created;
 	return TRUE;
 }
 
-static char *
-access_string(guint bits)
+char *
+sms_access_to_string(guint bits)
 {
 	GString *s = g_string_new(NULL);
 	if (bits & SMS_ACCESS_USER_READ) g_string_append(s, "UserRead, ");
@@ -834,6 +950,31 @@ access_string(guint bits)
 	if (s->len >= 2)
 		g_string_truncate(s, s->len - 2);
 	return g_string_free(s, FALSE);
+}
+
+char *
+sms_command_flags_to_string(guint flags)
+{
+	GString *s = g_string_new(flags & SMS_CMD_USER_INPUT ? "user input required"
+	                                                     : "automated");
+	if (flags & SMS_CMD_BACKGROUND)
+		g_string_append(s, ", system (background) task");
+	if (flags & SMS_CMD_SYSTEM_EXIT)
+		g_string_append(s, ", synchronous system exit");
+	return g_string_free(s, FALSE);
+}
+
+/* A source directory of `package import`: absolute, existing, a directory. */
+static gboolean
+check_source(const char *what, const char *dir, const char *pdf_path, GError **error)
+{
+	if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_SOURCE,
+		                        "%s: %s directory %s does not exist", pdf_path, what, dir);
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_SOURCE,
+		                        "%s: %s %s is not a directory", pdf_path, what, dir);
+	return TRUE;
 }
 
 gboolean
@@ -846,9 +987,17 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 	g_autofree char *pdf_dir = g_path_get_dirname(pdf_abs);
 	g_autofree char *src = NULL;
 	g_autofree char *ssrc = NULL;
+	g_autofree char *data = NULL;
+	g_autofree char *pkg_name = name ? g_strstrip(g_strdup(name)) : NULL;
+	gsize len;
 
-	if (!sms_pdf_load(pdf_path, &pdf, error))
+	/* one read: the same bytes are parsed and kept in packages.pdf_text */
+	if (!sms_read_file(pdf_path, &data, &len, error) ||
+	    !sms_pdf_parse(pdf_path, data, len, &pdf, error))
 		return FALSE;
+	if (pkg_name && *pkg_name == '\0')
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "%s: the package name is empty", pdf_path);
 	/* ImportDirectory / SetupDirectory of the PDF are relative to it (SDK sample). */
 	if (source)
 		src = g_canonicalize_filename(source, NULL);
@@ -858,24 +1007,30 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 		ssrc = g_canonicalize_filename(server_source, NULL);
 	else if (pdf->setup_directory)
 		ssrc = g_canonicalize_filename(pdf->setup_directory, pdf_dir);
-	if (src && !g_file_test(src, G_FILE_TEST_IS_DIR))
-		return sms_throw(error, SMS_ERROR_NOT_FOUND, "source directory %s does not exist", src);
-	if (ssrc && !g_file_test(ssrc, G_FILE_TEST_IS_DIR))
-		return sms_throw(error, SMS_ERROR_NOT_FOUND, "server source directory %s does not "
-		                 "exist", ssrc);
+	if (src && !check_source("Workstations source", src, pdf_path, error))
+		return FALSE;
+	if (ssrc && !check_source("Sharing source", ssrc, pdf_path, error))
+		return FALSE;
 	if (pdf->commands->len > 0 && src == NULL && ssrc == NULL)
-		return sms_throw(error, SMS_ERROR_USAGE, "%s has workstation command lines: give the "
-		                 "Workstations source with --source DIR", pdf_path);
-	p->name = g_strdup(name ? name : pdf->product);
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_SOURCE,
+		                        "%s has workstation command lines: give the Workstations "
+		                        "source directory (--source DIR or ImportDirectory=)", pdf_path);
+	if (pdf->commands->len == 0 && pdf->share_name && src == NULL && ssrc == NULL)
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_SOURCE,
+		                        "%s has sharing properties: give the Sharing source directory "
+		                        "(--server-source DIR or SetupDirectory=)", pdf_path);
+	p->name = pkg_name ? g_steal_pointer(&pkg_name) : g_strdup(pdf->product);
 	p->version = g_strdup(pdf->version);
 	p->comment = g_strdup(pdf->comment);
 	p->site = g_strdup(site->code);
 	p->pdf_path = g_steal_pointer(&pdf_abs);
+	p->pdf_text = g_steal_pointer(&data);
+	p->pdf_text_len = len;
 	p->source = g_strdup(src);
 	p->server_source = g_strdup(ssrc ? ssrc : (pdf->share_name ? src : NULL));
 	if (pdf->share_name) {
 		p->share_name = g_strdup(pdf->share_name);
-		p->share_access = access_string(pdf->share_access);
+		p->share_access = sms_access_to_string(pdf->share_access);
 	}
 	p->commands = g_ptr_array_new_with_free_func(command_free);
 	for (guint i = 0; src && i < pdf->commands->len; i++) {
@@ -896,6 +1051,98 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 	for (guint i = 0; i < pdf->warnings->len; i++)
 		sms_log(site, "jobsvc", SMS_TIME_NONE, "package %s: %s", p->id,
 		        (char *)pdf->warnings->pdata[i]);
+	if (src == NULL && pdf->commands->len > 0)
+		sms_log(site, "jobsvc", SMS_TIME_NONE, "package %s: no Workstations source, so its %u "
+		        "setup variation(s) are not workstation command lines", p->id,
+		        pdf->commands->len);
 	*out_id = g_strdup(p->id);
+	return TRUE;
+}
+
+/* ---- machine groups ------------------------------------------------------------ */
+
+gboolean
+sms_machine_group_create(SmsSite *site, const char *name, const char *group_site,
+                         GError **error)
+{
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	g_autofree char *gsite = sms_strup(group_site ? group_site : site->code);
+	gboolean exists;
+	sqlite3_stmt *st;
+	gsize n = strlen(name);
+
+	if (n == 0 || n > 64 || g_ascii_isspace(name[0]) || g_ascii_isspace(name[n - 1]))
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "machine group name '%s': expected 1 to 64 characters without "
+		                        "leading or trailing blanks", name);
+	for (const char *p = name; *p; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+			                        "machine group name: control character at offset %d",
+			                        (int)(p - name));
+	if (!sms_txn_begin(&txn, error))
+		return FALSE;
+	if (!row_exists(site, "SELECT 1 FROM sites WHERE code = ?", gsite, &exists, error))
+		return FALSE;
+	if (!exists)
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND,
+		                        "machine group %s: site %s is not known to site %s", name,
+		                        gsite, site->code);
+	if (!row_exists(site, "SELECT 1 FROM machine_groups WHERE name = ?", name, &exists, error))
+		return FALSE;
+	if (exists)
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_EXISTS,
+		                        "machine group '%s' exists already", name);
+	st = sms_db_stmt(site->db, "INSERT INTO machine_groups(name, site) VALUES (?, ?)", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, name);
+	sms_db_bind_text(st, 2, gsite);
+	if (!sms_db_step_done(site->db, st, error))
+		return FALSE;
+	return sms_txn_commit(&txn, error);
+}
+
+gboolean
+sms_machine_group_add(SmsSite *site, const char *name, char *const *machines,
+                      guint *out_added, GError **error)
+{
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	gboolean exists;
+	guint added = 0;
+
+	if (machines == NULL || machines[0] == NULL)
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "machine group %s: no computers to add", name);
+	if (!sms_txn_begin(&txn, error))
+		return FALSE;
+	if (!row_exists(site, "SELECT 1 FROM machine_groups WHERE name = ?", name, &exists, error))
+		return FALSE;
+	if (!exists)
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND,
+		                        "no machine group '%s' at site %s", name, site->code);
+	for (char *const *m = machines; *m; m++) {
+		g_autofree char *up = g_strstrip(sms_strup(*m));
+		sqlite3_stmt *st;
+		if (!row_exists(site, "SELECT 1 FROM machines WHERE name = ?", up, &exists, error))
+			return FALSE;
+		if (!exists)
+			return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND,
+			                        "no computer '%s' at site %s (nothing was added to %s)",
+			                        up, site->code, name);
+		st = sms_db_stmt(site->db, "INSERT OR IGNORE INTO machine_group_members(grp, machine) "
+		                 "SELECT name, ? FROM machine_groups WHERE name = ?", error);
+		if (st == NULL)
+			return FALSE;
+		sms_db_bind_text(st, 1, up);
+		sms_db_bind_text(st, 2, name);
+		if (!sms_db_step_done(site->db, st, error))
+			return FALSE;
+		added += (guint)sqlite3_changes(site->db);
+	}
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	if (out_added)
+		*out_added = added;
 	return TRUE;
 }

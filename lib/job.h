@@ -14,6 +14,8 @@ typedef enum {
 	SMS_JOB_ERROR_INVALID,    /* a property is malformed or inconsistent */
 	SMS_JOB_ERROR_NOT_FOUND,  /* unknown job / package / command / group */
 	SMS_JOB_ERROR_STATE,      /* not allowed in the job's state (notes §1.7) */
+	SMS_JOB_ERROR_SOURCE,     /* a package source directory is missing or not a directory */
+	SMS_JOB_ERROR_EXISTS,     /* a machine group of that name exists already */
 } SmsJobError;
 
 typedef enum {
@@ -88,9 +90,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsJob, sms_job_free)
 /* Build a job from properties (scenario key names: Type, Package, Command, Target,
  * LimitToSite, IncludeSubsites, StartAfter, OfferAfter, MandatoryAfter, ExpiresAfter,
  * Priority, Repeat, Send, Distribute, RemoveFrom, Comment, ForceOverSlowLink,
- * RunCommand). `where` prefixes error messages ("scenario.ini:42" or "--set").
- * `lines` (may be NULL) gives the line of each key for messages. The package is
- * looked up by ID or name in the site; validation follows SMS (notes §1.3). */
+ * RunCommand, Name; Site must be the site's own code). `where` prefixes error messages
+ * ("scenario.ini:42" or "job create"). `lines` (may be NULL) gives the line of each key
+ * for messages. The package is looked up by ID or name in the site; validation follows
+ * SMS (notes §1.3): unknown or repeated keys, properties of another job type, a Run
+ * Command job without workstation command lines or with an unknown Command, Mandatory
+ * After before Offer After, Expires After not after Offer After, an unknown machine
+ * group, site or query syntax are errors (SMS_JOB_ERROR_INVALID / _NOT_FOUND).
+ * Defaults: StartAfter = now, OfferAfter = StartAfter, no MandatoryAfter, ExpiresAfter
+ * never, Priority Medium, Repeat Never, Send only if not previously sent, Distribute
+ * Default Servers, RemoveFrom All Servers. */
 gboolean sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values,
                             GArray *lines, const char *where, SmsJob **out, GError **error);
 /* Insert as a new Pending job with a fresh ID (sets job->id, created). */
@@ -130,8 +139,12 @@ typedef struct {
 	char *source;             /* Workstations source directory (absolute) or NULL */
 	char *server_source;      /* Sharing source or NULL */
 	char *share_name;         /* Share Package share name or NULL */
-	char *share_access;       /* e.g. "Everyone:Read" */
+	char *share_access;       /* ShareAccess bits as names: "UserRead, GuestRead" */
 	GPtrArray *commands;      /* SmsPackageCommand* */
+	char *pdf_text;           /* the PDF's bytes as imported (program items, inventory
+	                           * rules ...), NUL-terminated, or NULL */
+	gsize pdf_text_len;
+	SmsTime created;
 } SmsPackage;
 
 void sms_package_free(SmsPackage *pkg);
@@ -144,7 +157,26 @@ gboolean sms_package_resolve(SmsSite *site, const char *id_or_name, char **out_i
 gboolean sms_package_insert(SmsSite *site, SmsPackage *pkg, GError **error);
 SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
 /* `package import`: parse the PDF (pdf.h), check the source directories, store the
- * package with its command lines; name defaults to the PDF's product name. */
+ * package with its command lines and the PDF text; name defaults to the PDF's product
+ * name. Sources default to the PDF's ImportDirectory / SetupDirectory (relative to the
+ * PDF); they must be existing directories and are stored absolute. The Sharing source
+ * defaults to the Workstations source when the PDF has [Setup Package for Sharing].
+ * Setup variations are stored only with a Workstations source. */
 gboolean sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
                             const char *server_source, const char *name, char **out_id,
                             GError **error);
+/* "UserRead, UserWrite, GuestRead, GuestWrite" for SMS_ACCESS_* bits (newly allocated). */
+char *sms_access_to_string(guint bits);
+/* Names of SMS_CMD_* flags: "user input required" / "automated", "system (background)
+ * task", "synchronous system exit" (newly allocated). */
+char *sms_command_flags_to_string(guint flags);
+
+/* ---- machine groups (job targets; members frozen at activation, notes §1.6) ------ */
+/* New empty group of site `group_site` (NULL: this site; must be a site it knows).
+ * Names are case-insensitive, 1-64 characters, no control characters. */
+gboolean sms_machine_group_create(SmsSite *site, const char *name, const char *group_site,
+                                  GError **error);
+/* Add computers (any case; must be known to the site) to a group: all or nothing.
+ * *out_added (may be NULL) = how many were not members yet. */
+gboolean sms_machine_group_add(SmsSite *site, const char *name, char *const *machines,
+                               guint *out_added, GError **error);
