@@ -77,6 +77,13 @@ sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
 		return sms_throw(error, SMS_ERROR_USAGE, "smsid: expected show|take SERVER");
 	if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
 		return FALSE;
+	{
+		SmsServerDef *s = sms_world_def_server(site->def, argv[1]);
+		if (s == NULL || !(s->roles & SMS_ROLE_LOGON) || !sms_str_equal_ci(s->site, site->code))
+			return sms_throw_domain(error, SMS_SITE_ERROR, SMS_SITE_ERROR_UNKNOWN,
+			                        "smsid: %s is not a logon server of site %s", argv[1],
+			                        site->code);
+	}
 	if (g_str_equal(sub, "take")) {
 		g_autofree char *id = NULL;
 		g_autofree char *server = sms_strup(argv[1]);
@@ -86,15 +93,11 @@ sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
 		return TRUE;
 	}
 	if (g_str_equal(sub, "show")) {
+		g_autofree char *id = NULL;
 		g_autofree char *server = sms_strup(argv[1]);
-		g_autofree char *dir = sms_layout_smsid(site, server);
-		g_autoptr(GDir) d = g_dir_open(dir, 0, error);
-		const char *name;
-		if (d == NULL)
+		if (!sms_logon_peek_smsid(site, server, &id, error))
 			return FALSE;
-		while ((name = g_dir_read_name(d)) != NULL)
-			if (g_str_has_suffix(name, ".UID"))
-				g_print("next SMS ID on %s: %.*s\n", server, (int)strlen(name) - 4, name);
+		g_print("next SMS ID on %s: %s\n", server, id);
 		return TRUE;
 	}
 	return sms_throw(error, SMS_ERROR_USAGE, "smsid: expected show or take");

@@ -9,6 +9,12 @@
 #include <glib-unix.h>
 #include <stdio.h>
 
+static SmsPcmMode
+cli_mode(SmsCli *cli)
+{
+	return cli->service ? SMS_PCM_MODE_SERVICE : SMS_PCM_MODE_APP;
+}
+
 static gboolean
 open_ws(SmsCli *cli, SmsSite **out, char **machine, GError **error)
 {
@@ -17,8 +23,10 @@ open_ws(SmsCli *cli, SmsSite **out, char **machine, GError **error)
 		return FALSE;
 	if (cli->workstation == NULL)
 		return sms_throw(error, SMS_ERROR_USAGE, "this command needs --workstation WKS");
+	if (!sms_site_open(cli->site_dir, out, error))
+		return FALSE;
 	*machine = sms_strup(cli->workstation);
-	return sms_site_open(cli->site_dir, out, error);
+	return TRUE;
 }
 
 gboolean
@@ -30,19 +38,24 @@ sms_pcm_cmd_poll(SmsCli *cli, int argc, char **argv, GError **error)
 	gboolean all = FALSE;
 	GOptionEntry entries[] = {
 		{ "all-workstations", 0, 0, G_OPTION_ARG_NONE, &all, "run what is due on every "
-		  "registered workstation of the site (polls, countdowns, running commands)", NULL },
+		  "registered workstation of the site (polls, countdowns, running commands; PCMWIN32 "
+		  "and PCMSVC32 alike)", NULL },
 		{ NULL }
 	};
 	if (!sms_cli_parse(cli, "poll", NULL, "One check of the logon server's instruction file "
-	                   "(as at logon or when the polling interval elapsed).", entries, &argc,
-	                   &argv, error))
+	                   "(as at logon or when the polling interval elapsed), then the list.",
+	                   entries, &argc, &argv, error))
 		return FALSE;
+	if (argc != 1)
+		return sms_throw(error, SMS_ERROR_USAGE, "poll: unexpected argument '%s'", argv[1]);
 	if (all) {
+		sms_pcm_set_execute(cli->execute);
 		if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
 			return FALSE;
 		return sms_pcm_site_pass(site, sms_site_now(site), error);
 	}
-	if (!open_ws(cli, &site, &m, error) || !sms_pcm_check(site, m, sms_site_now(site), error) ||
+	if (!open_ws(cli, &site, &m, error) ||
+	    !sms_pcm_check(site, m, cli_mode(cli), sms_site_now(site), error) ||
 	    !sms_pcm_list(site, m, cli->json, o, error))
 		return FALSE;
 	fputs(o->str, stdout);
@@ -51,8 +64,11 @@ sms_pcm_cmd_poll(SmsCli *cli, int argc, char **argv, GError **error)
 
 typedef struct {
 	SmsSite *site;
-	char *machine;
+	char *machine;           /* NULL: every workstation of the site */
+	SmsPcmMode mode;
 	GMainLoop *loop;
+	gboolean reload;
+	const char *stop_reason;
 } Run;
 
 static gboolean
@@ -61,18 +77,42 @@ tick(gpointer data)
 	Run *r = data;
 	g_autoptr(GError) error = NULL;
 	SmsTime now = sms_site_now(r->site);
-	/* the client wakes every 60 s of its clock; the site pass handles this workstation's
-	 * polls, countdowns and running commands */
-	if (sms_pcm_site_next_wakeup(r->site, now) <= now &&
-	    !sms_pcm_site_pass(r->site, now, &error))
+	gboolean ok = TRUE;
+	if (r->reload) {
+		r->reload = FALSE;
+		if (r->machine && !sms_pcm_reload(r->site, r->machine, now, &error)) {
+			g_printerr("pcm: re-reading SMS.INI: %s\n", error->message);
+			g_clear_error(&error);
+		} else {
+			sms_log(r->site, "pcm", now, "%s: settings re-read (SIGHUP)",
+			        r->machine ? r->machine : "all workstations");
+		}
+	}
+	/* wakes every tick (60 s of a real PCM); acts when something is due on the clock */
+	if (r->machine)
+		ok = sms_pcm_client_pass(r->site, r->machine, r->mode, now, &error);
+	else if (sms_pcm_site_next_wakeup(r->site, now) <= now)
+		ok = sms_pcm_site_pass(r->site, now, &error);
+	if (!ok) {
+		sms_log(r->site, "pcm", now, "check failed, retrying: %s", error->message);
 		g_printerr("pcm: %s\n", error->message);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-quit(gpointer data)
+on_quit(gpointer data)
 {
-	g_main_loop_quit(((Run *)data)->loop);
+	Run *r = data;
+	r->stop_reason = "signal";
+	g_main_loop_quit(r->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer data)
+{
+	((Run *)data)->reload = TRUE;
 	return G_SOURCE_CONTINUE;
 }
 
@@ -80,21 +120,53 @@ gboolean
 sms_pcm_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
 {
 	g_autoptr(SmsSite) site = NULL;
+	g_autofree char *machine = NULL;
+	gboolean all = FALSE;
 	Run r = { 0 };
-	if (!sms_cli_parse(cli, "run", NULL, "The client daemon: wakes every 60 s, checks every "
-	                   "PollingInterval minutes and at logon, runs due commands.", NULL, &argc,
-	                   &argv, error) ||
-	    !open_ws(cli, &site, &r.machine, error) ||
-	    !sms_pcm_check(site, r.machine, sms_site_now(site), error))
+	guint s1, s2, s3, t;
+	GOptionEntry entries[] = {
+		{ "all-workstations", 0, 0, G_OPTION_ARG_NONE, &all, "one daemon for every "
+		  "registered workstation of the site (PCMWIN32 and PCMSVC32 alike)", NULL },
+		{ NULL }
+	};
+	if (!sms_cli_parse(cli, "run", NULL, "The client daemon: wakes every second of wall time, "
+	                   "checks every PollingInterval minutes of the site clock and at logon, "
+	                   "runs due commands; SIGHUP re-reads SMS.INI, SIGTERM stops.", entries,
+	                   &argc, &argv, error))
 		return FALSE;
+	if (argc != 1)
+		return sms_throw(error, SMS_ERROR_USAGE, "run: unexpected argument '%s'", argv[1]);
+	if (all) {
+		sms_pcm_set_execute(cli->execute);
+		if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
+			return FALSE;
+	} else {
+		SmsTime now;
+		if (!open_ws(cli, &site, &machine, error))
+			return FALSE;
+		now = sms_site_now(site);
+		/* PCM starts: a check now (fails if the workstation never logged on) */
+		if (!sms_pcm_check(site, machine, cli_mode(cli), now, error))
+			return FALSE;
+	}
 	r.site = site;
+	r.machine = machine;
+	r.mode = all ? SMS_PCM_MODE_ALL : cli_mode(cli);
 	r.loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, quit, &r);
-	g_unix_signal_add(SIGINT, quit, &r);
-	g_timeout_add(sms_daemon_tick_ms(), tick, &r);
+	s1 = g_unix_signal_add(SIGTERM, on_quit, &r);
+	s2 = g_unix_signal_add(SIGINT, on_quit, &r);
+	s3 = g_unix_signal_add(SIGHUP, on_hup, &r);
+	sms_log(site, "pcm", SMS_TIME_NONE, "%s started for %s", cli->service ? "PCMSVC32" :
+	        "PCM", machine ? machine : "every workstation");
+	t = g_timeout_add(sms_daemon_tick_ms(), tick, &r);
 	g_main_loop_run(r.loop);
+	g_source_remove(t);
+	g_source_remove(s1);
+	g_source_remove(s2);
+	g_source_remove(s3);
 	g_main_loop_unref(r.loop);
-	g_free(r.machine);
+	sms_log(site, "pcm", SMS_TIME_NONE, "pcm stopping (%s)", r.stop_reason ? r.stop_reason :
+	        "done");
 	return TRUE;
 }
 

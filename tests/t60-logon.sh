@@ -1,7 +1,9 @@
 #!/bin/sh
-# Logon servers and the PCM client: SMS IDs (also many logons at once from separate
-# processes), SMS.INI keys and repair, instruction replication, offer on a skewed clock,
-# mandatory countdown, running from a distribution server, status back, pcm dump.
+# Logon servers and the PCM client end to end, through the programs: SMS IDs (many
+# logons and many `logon smsid take` at once from separate processes), SMS.INI keys and
+# repair, instruction replication to every logon server, offer on a skewed clock,
+# mandatory countdown, running from a distribution server, status MIF + .SNI back to the
+# site, Job Details Complete; pcm dump of a copied file, a truncated one; bad input.
 . "${SMSEMU_TOP:-.}/tests/lib.sh"
 S="$T/A01"
 cat > "$T/site.ini" <<EOS
@@ -16,9 +18,16 @@ Drives=C:2000
 Site=A01
 Roles=logon
 Drives=C:500
+[Server SRV03]
+Site=A01
+Roles=logon
+Drives=C:500
 [Domain CORP]
 Site=A01
 LogonServers=SRV01, SRV02
+[Domain LAB]
+Site=A01
+LogonServers=SRV03
 [Workstations W]
 Domain=CORP
 Names=WKS001-WKS040
@@ -28,11 +37,15 @@ Domain=CORP
 Names=AHEAD
 Platform=Windows 95
 ClockOffset=90
+[Workstations L]
+Domain=LAB
+Names=LAB01
+Platform=Windows NT (x86)
 EOS
 jobsvc --site "$S" init "$T/site.ini" >/dev/null || { echo "1..0 # SKIP init failed"; exit 1; }
 jobsvc --site "$S" clock set "1996-02-01 08:00" >/dev/null
 
-# 40 workstations log on at once, 20 processes in parallel: every SMS ID unique
+# 40 workstations log on at once, 20 processes at a time: every SMS ID unique
 i=1
 while [ $i -le 40 ]; do
 	n=$(printf 'WKS%03d' $i)
@@ -45,21 +58,49 @@ jobsvc --site "$S" machine list > "$T/machines"
 ids=$(grep '^WKS' "$T/machines" | awk '{print $4}' | sort | uniq | grep -c '^A01')
 [ "$ids" -eq 40 ] && ok "40 concurrent logons got 40 different SMS IDs" || { cat "$T"/err.* "$T/machines"; not_ok "concurrent SMS IDs ($ids unique)"; }
 logon --site "$S" smsid show SRV01 > "$T/next"
-check_grep "the UID file moved on" "next SMS ID on SRV01: A01010" "$T/next"
+check_grep "the UID file moved on by 40" "next SMS ID on SRV01: A0101014" "$T/next"
+
+# 30 clients take IDs straight from SRV03's SMSID directory at once (no database)
+i=1
+while [ $i -le 30 ]; do
+	logon --site "$S" smsid take SRV03 > "$T/take.$i" 2>&1 &
+	i=$((i + 1))
+done
+wait
+cat "$T"/take.* | sort > "$T/taken"
+[ "$(grep -c '^A0103' "$T/taken")" -eq 30 ] && [ "$(sort -u "$T/taken" | wc -l)" -eq 30 ] &&
+	ok "30 concurrent 'smsid take': 30 different IDs" || { cat "$T/taken"; not_ok "concurrent smsid take"; }
+check_grep "none skipped: the 30th is A010300T" "^A010300T$" "$T/taken"
+logon --site "$S" smsid show SRV03 > "$T/next3"
+check_grep "SRV03's UID file after 30" "next SMS ID on SRV03: A010300U" "$T/next3"
+check_fails "smsid take on a server that is not a logon server" logon --site "$S" smsid take NOSUCH
 
 check "logon AHEAD" logon --site "$S" user dora --workstation AHEAD
 ini="$S/workstations/AHEAD/SMS.INI"
 check_grep "SMS.INI [SMS] SMS Unique ID" "^SMS Unique ID=A0101" "$ini"
+check_grep "SMS.INI SiteCode" "^SiteCode=A01" "$ini"
+check_grep "SMS.INI Domain" "^Domain=CORP" "$ini"
 check_grep "SMS.INI CurrentLogonServer" "^CurrentLogonServer=SRV01" "$ini"
 check_grep "SMS.INI Server2" "^Server2=SRV02" "$ini"
 check_grep "SMS.INI InstructionSharePoint" "^InstructionSharePoint=pcins.box" "$ini"
+check_grep "SMS.INI ResultSharePoint" "^ResultSharePoint=despoolr.box" "$ini"
 check_grep "SMS.INI PollingInterval" "^PollingInterval=30" "$ini"
 id=$(sed -n 's/^SMS Unique ID=//p' "$ini")
 # a garbled SMS.INI is repaired and keeps its SMS ID
 printf 'garbage without sections\n[SMS]\nSMS Unique ID=%s\n[[[\n' "$id" > "$ini"
 check "logon repairs a garbled SMS.INI" logon --site "$S" user dora --workstation AHEAD
 check_grep "repaired SMS.INI keeps the SMS ID" "^SMS Unique ID=$id" "$ini"
+check_grep "repaired SMS.INI has its keys back" "^CurrentLogonServer=SRV01" "$ini"
+jobsvc --site "$S" status --component logon > "$T/lst"
+check_grep "the repair is reported" "AHEAD: SMS.INI repaired" "$T/lst"
 check_fails "logon of an unknown workstation" logon --site "$S" user x --workstation NOSUCH
+logon --site "$S" user x --workstation NOSUCH 2>"$T/err" ; grep -q "not in a domain of site A01" "$T/err" &&
+	ok "the error says why" || not_ok "unknown workstation message"
+# LAB's only logon server is down: a clear error, no SMS.INI
+mv "$S/servers/SRV03/C/SMS/LOGON.SRV" "$T/srv03.away"
+check_fails "logon with no reachable logon server" logon --site "$S" user x --workstation LAB01
+[ -f "$S/workstations/LAB01/SMS.INI" ] && not_ok "SMS.INI written without a logon server" || ok "nothing written without a logon server"
+mv "$T/srv03.away" "$S/servers/SRV03/C/SMS/LOGON.SRV"
 
 # a job for everyone; offered at 09:00 on the workstations' clocks
 jobsvc --site "$S" package import "$TOP/samples/packages/off95std.pdf" --source "$TOP/samples/packages/office" >/dev/null
@@ -73,42 +114,48 @@ check "logon poll (replication)" logon --site "$S" poll
 for s in SRV01 SRV02; do
 	[ -f "$S/servers/$s/C/SMS/LOGON.SRV/PCINS.BOX/$id.INS" ] && ok "instructions replicated to $s" || not_ok "no $id.INS on $s"
 done
+[ -f "$S/servers/SRV03/C/SMS/LOGON.SRV/PCINS.BOX/$id.INS" ] && not_ok "copied to another domain's logon server" || ok "not copied to LAB's logon server"
 pcm --site "$S" --workstation AHEAD poll > "$T/list"
-check_grep "AHEAD's clock is 90 min ahead: offered at 08:30 site time" "Pending" "$T/list"
+check_grep "AHEAD's clock is 90 min ahead: offered at 08:30 site time" "A0100001 *Pending" "$T/list"
 pcm --site "$S" --workstation WKS001 poll > "$T/list1"
-check_grep "WKS001 sees the command" "A0100001" "$T/list1"
-grep -q "pcm.offered" "$S/logs/pcm.log" 2>/dev/null || true
+check_grep "WKS001 knows the command" "A0100001" "$T/list1"
 jobsvc --site "$S" status --component pcm > "$T/pst"
 check_grep "offer event for AHEAD" "AHEAD: offering job A0100001" "$T/pst"
 if grep -q "WKS001: offering" "$T/pst"; then not_ok "WKS001 offered before 09:00 on its clock"; else ok "WKS001 not offered before its Offer After"; fi
 
-# mandatory at 10:00 (AHEAD: 08:30 site time) -> countdown -> run -> status
-jobsvc --site "$S" clock set "1996-02-01 08:35" >/dev/null
-pcm --site "$S" --workstation AHEAD poll >/dev/null
+# mandatory at 10:00 (AHEAD: 08:30 site time) -> countdown -> run at 08:35 -> status
 jobsvc --site "$S" status --component pcm > "$T/pst"
 check_grep "mandatory countdown" "AHEAD: job A0100001 is mandatory; running it in 5 minute" "$T/pst"
-jobsvc --site "$S" clock set "1996-02-01 08:40" >/dev/null
+jobsvc --site "$S" clock set "1996-02-01 08:35" >/dev/null
 pcm --site "$S" --workstation AHEAD poll >/dev/null
+jobsvc --site "$S" clock set "1996-02-01 08:37" >/dev/null
+pcm --site "$S" --workstation AHEAD poll > "$T/list"
+check_grep "running" "A0100001 *Running" "$T/list"
+despooler --site "$S" share list > "$T/shares"
+check_grep "the running command holds the package's file" "setup.exe *dora *pcm .*open" "$T/shares"
 jobsvc --site "$S" clock set "1996-02-01 08:45" >/dev/null
 pcm --site "$S" --workstation AHEAD poll > "$T/list"
-check_grep "executed" "Executed" "$T/list"
+check_grep "executed" "A0100001 *Executed.*Success" "$T/list"
 ls "$S/servers/SRV01/C/SMS/LOGON.SRV/DESPOOLR.BOX/" > "$T/box"
-check_grep "status instruction on the logon server" "\.SNI" "$T/box"
+check_grep "status MIF on the logon server" "^$id...\.PCK$" "$T/box"
+check_grep "status instruction on the logon server" "^$id...\.SNI$" "$T/box"
 check "logon moves status to RECEIVE" logon --site "$S" poll
+ls "$S/servers/SRV01/C/SMS/SITE.SRV/DESPOOLR.BOX/RECEIVE" > "$T/recv"
+check_grep "the status MIF reached RECEIVE" "^$id...\.PCK$" "$T/recv"
 jobsvc --site "$S" clock set "1996-02-01 10:20" >/dev/null
 check "despooler processes status" despooler --site "$S" poll
 jobsvc --site "$S" job show A0100001 > "$T/job"
 check_grep "AHEAD Complete at the site" "AHEAD .*Complete" "$T/job"
 
-# pcm dump: any copied .INS file, no site needed; a corrupt one names the offset
+# pcm dump: any copied .INS file, no site needed; a truncated one names the offset
 cp "$S/servers/SRV02/C/SMS/LOGON.SRV/PCINS.BOX/$id.INS" "$T/copy.INS"
 check "pcm dump FILE" pcm dump "$T/copy.INS"
 pcm dump "$T/copy.INS" > "$T/dump"
-check_grep "PCMDUMP fields" "Install By Date *: 02/01/96 10:00:00" "$T/dump"
-check_grep "PCMDUMP server path" '\\\\SRV01\\SMS_PKGC\\A0100001\\' "$T/dump"
-check "pcm dump --json" pcm --json dump "$T/copy.INS"
+check_grep "PCMDUMP dates" "02/01/96 10:00:00" "$T/dump"
+check_grep "PCMDUMP server path" 'SRV01\\SMS_PKGC\\A0100001' "$T/dump"
 head -c 60 "$T/copy.INS" > "$T/cut.INS"
 pcm dump "$T/cut.INS" 2>"$T/err"; rc=$?
 [ $rc -ne 0 ] && grep -q "offset" "$T/err" && ok "truncated .INS: error names the offset" || { cat "$T/err"; not_ok "truncated .INS"; }
 check "pcm messages" pcm --site "$S" --workstation AHEAD messages
+check_fails "pcm poll of a workstation that never logged on" pcm --site "$S" --workstation LAB01 poll
 done_testing
