@@ -444,21 +444,21 @@ test_compression_reuse_and_registry(void)
 	g_autofree char *tosend = sms_layout_tosend(site);
 	g_autofree char *s00 = g_build_filename(tosend, "A0100001.S00", NULL);
 	goffset compressed, stored;
-	create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
-	           "1996-02-01 09:00", NULL);
+	g_free(create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
+	           "1996-02-01 09:00", NULL));
 	run_scheduler(site, "1996-02-01 09:00");
 	compressed = file_size(s00);
 	g_assert_cmpint(count(site, "SELECT count(*) FROM status_messages WHERE event = "
 	                      "'package.compressed'", NULL), ==, 1);
 	set_sched_registry(site, "Use Compression", 0);
-	create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
-	           "1996-02-01 10:00", "Send", "Only if not previously sent", NULL);
+	g_free(create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
+	           "1996-02-01 10:00", "Send", "Only if not previously sent", NULL));
 	run_scheduler(site, "1996-02-01 10:00");
 	g_assert_cmpint(count(site, "SELECT count(*) FROM status_messages WHERE event = "
 	                      "'send.reused'", NULL), ==, 1);
 	g_assert_cmpint(file_size(s00), ==, compressed);
-	create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
-	           "1996-02-01 11:00", "Send", "Even if previously sent", NULL);
+	g_free(create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
+	           "1996-02-01 11:00", "Send", "Even if previously sent", NULL));
 	run_scheduler(site, "1996-02-01 11:00");
 	g_assert_cmpint(count(site, "SELECT count(*) FROM status_messages WHERE event = "
 	                      "'package.compressed'", NULL), ==, 2);
@@ -466,8 +466,8 @@ test_compression_reuse_and_registry(void)
 	g_assert_cmpint(stored, >, compressed);   /* Use Compression = 0: stored */
 	set_sched_registry(site, "Use Compression", 1);
 	set_sched_registry(site, "Compression Level", 9);
-	create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
-	           "1996-02-01 12:00", "Send", "Even if previously sent", NULL);
+	g_free(create_job(site, "Type", "Share Package On Server", "Package", "A0100001", "StartAfter",
+	           "1996-02-01 12:00", "Send", "Even if previously sent", NULL));
 	run_scheduler(site, "1996-02-01 12:00");
 	g_assert_cmpint(file_size(s00), <, stored);
 }
