@@ -12,6 +12,7 @@
 #include "pdf.h"
 #include "share.h"
 #include "smsini.h"
+#include "sni.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -454,6 +455,21 @@ typedef struct {
  * naming it (KB Q138241: never an .SNI without its MIF), and a pcm_outbox row; moved to
  * the logon server by deliver() once the transaction committed. Names come from the
  * sequence in pcm_clients, so a pass re-run after a crash writes the same names. */
+/* A description fits an .SNI: at most 255 bytes, cut at a character boundary. */
+static char *
+sni_description(const char *d)
+{
+	const char *end;
+	if (d == NULL)
+		return NULL;
+	if (strlen(d) <= 255)
+		return g_strdup(d);
+	end = d + 255;
+	if (g_utf8_validate(d, -1, NULL))
+		end = g_utf8_find_prev_char(d, end + 1) ? g_utf8_find_prev_char(d, end + 1) : d;
+	return g_strndup(d, (gsize)(end - d));
+}
+
 static gboolean
 write_status(SmsSite *site, Client *c, const char *job, const char *site_code,
              const char *status, const char *description, const StatusMif *mif, SmsTime now,
@@ -463,12 +479,17 @@ write_status(SmsSite *site, Client *c, const char *job, const char *site_code,
 	g_autofree char *base = NULL;
 	g_autofree char *mif_name = NULL;
 	g_autoptr(SmsSni) sni = g_new0(SmsSni, 1);
-	g_autofree char *text = NULL;
-	g_autofree char *sni_path = NULL;
+	SmsTime wt = now + c->offset * SMS_MINUTE;   /* the workstation's clock */
 	c->seq++;
-	base = g_strdup_printf("%s%03X", c->smsid, c->seq & 0xFFF);
+	base = sms_sni_base_name(c->smsid, (guint)c->seq & 0xFFF);
 	if (!sms_mkdir_p(box, error))
 		return FALSE;
+	/* files of this name can only be left over by a pass that did not commit */
+	for (int k = 0; k < 2; k++) {
+		g_autofree char *old = g_strdup_printf("%s/%s.%s", box, base, k ? "SNI" : "PCK");
+		if (unlink(old) < 0 && errno != ENOENT)
+			return sms_throw_errno(error, "removing %s", old);
+	}
 	if (mif && mif->kind != MIF_NONE) {
 		g_autofree char *dst = NULL;
 		mif_name = g_strdup_printf("%s.PCK", base);
@@ -482,24 +503,22 @@ write_status(SmsSite *site, Client *c, const char *job, const char *site_code,
 			    (errno != EXDEV || !sms_atomic_copy(mif->path, dst, SMS_SYNC_FILE, error) ||
 			     unlink(mif->path) < 0))
 				return sms_throw_errno(error, "moving %s to %s", mif->path, dst);
-		} else {
-			g_autofree char *data = sms_mif_format_status("smsemu PCM", mif->product,
-			                                              NULL, description, mif->success);
-			if (!sms_atomic_write(dst, data, strlen(data), 0644, SMS_SYNC_FILE, error))
-				return FALSE;
+		} else if (!sms_mif_write_status(dst, "smsemu PCM", mif->product, NULL, "ENU", NULL,
+		                                 description, mif->success, wt, error)) {
+			return FALSE;
 		}
 	}
+	sni->type = g_strdup(SMS_SNI_TYPE);
 	sni->site = g_strdup(site_code ? site_code : site->code);
 	sni->job_id = g_strdup(job);
 	sni->smsid = g_strdup(c->smsid);
 	sni->machine = g_strdup(c->machine);
 	sni->status = g_strdup(status);
 	sni->mif = g_strdup(mif_name);
-	sni->description = g_strdup(description);
-	sni->time = now + c->offset * SMS_MINUTE;   /* the workstation's clock */
-	text = sms_sni_format(sni);
-	sni_path = g_strdup_printf("%s/%s.SNI", box, base);
-	if (!sms_atomic_write(sni_path, text, strlen(text), 0644, SMS_SYNC_FILE, error))
+	sni->description = sni_description(description);
+	sni->time = wt;
+	/* after its status MIF (KB Q138241) */
+	if (!sms_sni_write(box, base, sni, SMS_SYNC_FILE, NULL, error))
 		return FALSE;
 	return exec_args(site, error, "INSERT OR REPLACE INTO pcm_outbox(machine, base, mif) VALUES "
 	                 "(?, ?, ?)", "ssi", c->machine, base, (gint64)(mif_name != NULL)) &&
