@@ -511,6 +511,33 @@ target_servers(SmsSite *site, const SmsInstruction *ins, GPtrArray *out, GError 
 	return TRUE;
 }
 
+static gboolean
+count_entry(const SmsArchiveEntry *e, gpointer data, GError **error)
+{
+	(*(guint64 *)data)++;
+	return TRUE;
+}
+
+/* A package arriving in RECEIVE: its structure, every path and the archive CRC over all
+ * its bytes are checked without decompressing (each file's data CRC is checked when it
+ * is decompressed for the install); *out_crc is the archive CRC (the last 4 bytes). */
+static gboolean
+check_archive(const char *path, guint32 *out_crc, GError **error)
+{
+	g_auto(SmsFd) fd = -1;
+	guint64 n = 0;
+	guint8 b[4];
+	struct stat sb;
+	if (!sms_archive_list(path, count_entry, &n, error))
+		return FALSE;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0 || sb.st_size < 4 ||
+	    pread(fd, b, 4, sb.st_size - 4) != 4)
+		return sms_throw_errno(error, "reading the CRC of %s", path);
+	*out_crc = (guint32)b[0] | (guint32)b[1] << 8 | (guint32)b[2] << 16 | (guint32)b[3] << 24;
+	return TRUE;
+}
+
 /* What makes an instruction unusable here whatever its kind: addressed to another site,
  * a removal of a package this site never had. */
 static gboolean
@@ -558,16 +585,16 @@ accept_install(SmsSite *site, const char *receive, const char *base, SmsInstruct
 	if (ins->package_file) {
 		g_autofree char *pck = g_strdup_printf("%s/%s.PCK", receive, base);
 		g_autofree char *dst = NULL;
-		SmsArchiveStats st;
+		guint32 crc = 0;
 		store_file = g_strdup_printf("%s.%s", ins->package_id,
 		                             ins->job_type == SMS_JOB_SHARE_PACKAGE ? "SRV" : "WKS");
 		dst = g_build_filename(store, store_file, NULL);
 		if (g_file_test(pck, G_FILE_TEST_EXISTS)) {
-			if (!sms_archive_verify(pck, &st, error))
+			if (!check_archive(pck, &crc, error))
 				return FALSE;
-			if (ins->package_crc && st.crc != ins->package_crc)
+			if (ins->package_crc && crc != ins->package_crc)
 				return sms_throw(error, SMS_ERROR_INVALID, "%s: package CRC %08x does not "
-				                 "match the instruction's %08x", pck, st.crc, ins->package_crc);
+				                 "match the instruction's %08x", pck, crc, ins->package_crc);
 			if (!sms_rename_durable(pck, dst, error))
 				return FALSE;
 		} else if (!g_file_test(dst, G_FILE_TEST_EXISTS)) {
