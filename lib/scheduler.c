@@ -1,6 +1,26 @@
 /* scheduler.c -- the SMS Scheduler: activation on the poll grid, targets, repeat, the
  * send phase (compression into TOSEND, one instruction and one send request per target
- * site), cancel, and the job status roll-up (notes §1.5-§1.6, §5.2). */
+ * site), cancel, and the job status roll-up (notes §1.5-§1.6, §5.2).
+ *
+ * Registry (HKLM\SOFTWARE\Microsoft\SMS\Components\SMS_Scheduler on the site server,
+ * registry/<SERVER>.reg), read whenever a package is compressed:
+ *   Use Compression      dword, default 1 (0: packages are stored, zlib level 0)
+ *   Compression Level    dword 0-9, default 6
+ *
+ * Status columns of a job (notes §1.5), rolled up from the detail tables and from the
+ * send requests (sched_sends) whenever one of them changed (sched_dirty, filled by
+ * triggers and by the Sender):
+ *   sending  Pending (requests queued) -> Active (some sent) -> Retrying (a send failed,
+ *            will retry) -> Complete / Failed (given up) / Cancelled (withdrawn unsent);
+ *   working  Pending until a target site has the job, then as the overall status;
+ *   cancel   Active while the cancel instructions travel, Complete once all delivered;
+ *   overall  Run Command: Complete when every target computer and every site completed,
+ *            Failed when every server failed, Retrying when a computer or server retries
+ *            (sticky, KB Q150026); Share / Remove: Complete when every site completed,
+ *            Failed when the others finished and one failed. A failed send makes the
+ *            job Failed, a send being retried Retrying.
+ * A job that cannot be activated (bad query, no address for a target site, unreadable
+ * source) fails alone with a status message; the loop goes on (KB Q159201). */
 #include "components.h"
 #include "archive.h"
 #include "atomic.h"
