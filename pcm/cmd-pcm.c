@@ -1,9 +1,7 @@
-/* cmd-pcm.c -- pcm poll|run|list|execute|archive|messages|dump. */
+/* cmd-pcm.c -- pcm poll|run|list|execute|archive|messages (dump: cmd-dump.c). */
 #include "commands.h"
 #include "components.h"
 #include "daemon.h"
-#include "db.h"
-#include "ins.h"
 #include "pcm.h"
 
 #include <glib-unix.h>
@@ -226,70 +224,6 @@ sms_pcm_cmd_messages(SmsCli *cli, int argc, char **argv, GError **error)
 	                   "user (forced-disconnect warnings, ...).", NULL, &argc, &argv, error) ||
 	    !open_ws(cli, &site, &m, error) || !sms_pcm_messages(site, m, cli->json, o, error))
 		return FALSE;
-	fputs(o->str, stdout);
-	return TRUE;
-}
-
-gboolean
-sms_pcm_cmd_dump(SmsCli *cli, int argc, char **argv, GError **error)
-{
-	gboolean all = FALSE;
-	GOptionEntry entries[] = {
-		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "this workstation's file on its logon server "
-		  "(needs --site and --workstation)", NULL },
-		{ NULL }
-	};
-	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GString) o = g_string_new(NULL);
-	if (!sms_cli_parse(cli, "dump", "[FILE... | --all]", "Print PCM instruction files field by "
-	                   "field, as PCMDUMP did (dates MM/DD/YY HH:MM:SS).", entries, &argc, &argv,
-	                   error))
-		return FALSE;
-	for (int i = 1; i < argc; i++)
-		g_ptr_array_add(files, g_strdup(argv[i]));
-	if (all) {
-		g_autoptr(SmsSite) site = NULL;
-		g_autofree char *m = NULL;
-		sqlite3_stmt *st;
-		gboolean row;
-		if (!open_ws(cli, &site, &m, error))
-			return FALSE;
-		st = sms_db_stmt(site->db, "SELECT m.smsid, (SELECT server FROM domain_logon_servers d "
-		                 "WHERE d.domain = m.domain ORDER BY ord LIMIT 1) FROM machines m WHERE "
-		                 "name = ?", error);
-		if (st == NULL)
-			return FALSE;
-		sms_db_bind_text(st, 1, m);
-		if (!sms_db_step(site->db, st, &row, error))
-			return FALSE;
-		if (!row || sqlite3_column_type(st, 0) == SQLITE_NULL)
-			return sms_throw(error, SMS_ERROR_NOT_FOUND, "%s has no SMS ID yet", m);
-		{
-			g_autofree char *box = sms_layout_pcins(site, sms_db_col_ctext(st, 1));
-			g_ptr_array_add(files, g_strdup_printf("%s/%s.INS", box, sms_db_col_ctext(st, 0)));
-		}
-		sqlite3_reset(st);
-	}
-	if (files->len == 0)
-		return sms_throw(error, SMS_ERROR_USAGE, "dump: expected FILE... or --all");
-	if (cli->json)
-		g_string_append_c(o, '[');
-	for (guint i = 0; i < files->len; i++) {
-		g_autoptr(SmsInsFile) f = NULL;
-		if (!sms_ins_load(files->pdata[i], &f, error))
-			return FALSE;
-		if (cli->json) {
-			if (i)
-				g_string_append_c(o, ',');
-			sms_ins_dump_json(f, files->pdata[i], o);
-		} else {
-			if (i)
-				g_string_append_c(o, '\n');
-			sms_ins_dump(f, files->pdata[i], o);
-		}
-	}
-	if (cli->json)
-		g_string_append(o, "]\n");
 	fputs(o->str, stdout);
 	return TRUE;
 }
