@@ -82,6 +82,7 @@ sms_despooler_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 	sqlite3_stmt *st;
 	gboolean row;
 	SmsTime x;
+	g_autoptr(GString) json = g_string_new(NULL);
 	if (!sms_cli_parse(cli, "status", NULL, "Pending installs and removals, retry counts, and "
 	                   "forced-delivery times.", NULL, &argc, &argv, error) ||
 	    !open_site(cli, &site, error))
@@ -94,27 +95,53 @@ sms_despooler_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 	                 "desp_work w, desp_settings s ORDER BY w.job, w.server", error);
 	if (st == NULL)
 		return FALSE;
-	g_print("%-9s %-12s %-8s %-10s %-7s %-19s %-19s %s\n", "JOB", "SERVER", "KIND", "STATE",
-	        "RETRY", "NEXT ATTEMPT", "FORCED DELIVERY", "DETAIL");
+	if (!cli->json)
+		g_print("%-9s %-12s %-8s %-10s %-7s %-19s %-19s %s\n", "JOB", "SERVER", "KIND", "STATE",
+		        "RETRY", "NEXT ATTEMPT", "FORCED DELIVERY", "DETAIL");
+	else
+		g_string_append_c(json, '[');
 	while (sms_db_step(site->db, st, &row, error) && row) {
 		static const char *states[] = { "Pending", "Retrying", "Done", "Failed", "Revoked",
 			"Cancelled" };
-		int s = sqlite3_column_int(st, 3);
+		int s = sqlite3_column_int(st, 3), retries = sqlite3_column_int(st, 5);
 		char a[24], b[24];
-		SmsTime t0 = sms_db_col_time(st, 4);
+		SmsTime next = sms_db_col_time(st, 6);
+		gint64 y = sqlite3_column_int64(st, 10), z = sqlite3_column_int64(st, 11);
 		gboolean forced = sqlite3_column_int(st, 9) && g_strcmp0(sms_db_col_ctext(st, 2),
 		                                                         "install") == 0;
 		SmsTime fd = SMS_TIME_NONE;
-		if (forced && t0 != SMS_TIME_NONE)
-			fd = t0 + (x * (sqlite3_column_int64(st, 10) + 1) + sqlite3_column_int64(st, 11)) *
-			          SMS_MINUTE;
-		sms_time_format_buf(sms_db_col_time(st, 6), a);
+		/* the retry that revokes is number y + 1; the delivery z minutes after it */
+		if (forced && s == 4)
+			fd = sms_db_col_time(st, 7);
+		else if (forced && s == 1 && next != SMS_TIME_NONE)
+			fd = next + (MAX(0, y - retries) * x + z) * SMS_MINUTE;
+		sms_time_format_buf(next, a);
 		sms_time_format_buf(fd, b);
+		if (cli->json) {
+			g_string_append_printf(json, "%s{\"job\":", json->len > 1 ? "," : "");
+			sms_json_append_string(json, sms_db_col_ctext(st, 0));
+			g_string_append(json, ",\"server\":");
+			sms_json_append_string(json, sms_db_col_ctext(st, 1));
+			g_string_append(json, ",\"kind\":");
+			sms_json_append_string(json, sms_db_col_ctext(st, 2));
+			g_string_append(json, ",\"state\":");
+			sms_json_append_string(json, s < 6 ? states[s] : "?");
+			g_string_append_printf(json, ",\"retries\":%d,\"next_attempt\":", retries);
+			sms_json_append_string(json, a);
+			g_string_append(json, ",\"forced_delivery\":");
+			sms_json_append_string(json, b);
+			g_string_append(json, ",\"detail\":");
+			sms_json_append_string(json, sms_db_col_ctext(st, 8) ? sms_db_col_ctext(st, 8) : "");
+			g_string_append_c(json, '}');
+			continue;
+		}
 		g_print("%-9s %-12s %-8s %-10s %-7d %-19s %-19s %s\n", sms_db_col_ctext(st, 0),
 		        sms_db_col_ctext(st, 1), sms_db_col_ctext(st, 2), s < 6 ? states[s] : "?",
-		        sqlite3_column_int(st, 5), *a ? a : "-", *b ? b : "-",
+		        retries, *a ? a : "-", *b ? b : "-",
 		        sms_db_col_ctext(st, 8) ? sms_db_col_ctext(st, 8) : "");
 	}
+	if (cli->json)
+		g_print("%s]\n", json->str);
 	return TRUE;
 }
 
