@@ -127,10 +127,13 @@ $(B)/fuzz/%-replay: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBA)
 	$(say) LINK $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# No test program may run longer than this (seconds): a hang fails its test, not the CI.
+TEST_TIMEOUT ?= 900
+
 check: all $(TEST_BIN) $(FUZZ_REPLAY)
 	@echo "== unit and shell tests"
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) SMSEMU_FUZZ=$(CURDIR)/$(B)/fuzz TZ=UTC LANG=C LC_ALL=C \
-	  prove --exec '' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
+	  prove --exec 'timeout -k 10 $(TEST_TIMEOUT)' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
 
 demo: all
 	@SMSEMU_BIN=$(abspath $(BIN)) sh samples/demo.sh

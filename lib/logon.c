@@ -17,9 +17,10 @@ G_DEFINE_QUARK(sms-logon-error-quark, sms_logon_error)
 #define LOGON "logon"
 
 /* logon_replicated: per domain and logon server, the master directory's mtime (ns)
- * when its files were last copied there; racy = the copy ran within the file system's
- * timestamp granularity of that mtime, so a later change may carry the same mtime and
- * the directory is looked at once more. */
+ * when its files were last copied there; racy = 0, or the (site clock) time of the poll
+ * at which the directory is looked at once more because the copy ran within the file
+ * system's timestamp granularity of that mtime, so a later change may carry the same
+ * mtime. (Version 2 stored 1 for "look again", which reads as "look again now".) */
 static const SmsMigration logon_migrations[] = {
 	{ 1,
 	  "CREATE TABLE logon_dirs(dir TEXT PRIMARY KEY, mtime INTEGER NOT NULL);"
@@ -109,14 +110,14 @@ is_local_logon_server(SmsSite *site, const char *name)
 
 typedef struct {
 	gint64 mtime;
-	gboolean racy;
+	SmsTime racy;   /* 0 or when to look again */
 	gboolean known;
 } Replicated;
 
 static Replicated
 replicated_get(SmsSite *site, const char *domain, const char *server)
 {
-	Replicated r = { -1, FALSE, FALSE };
+	Replicated r = { -1, 0, FALSE };
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT mtime, racy FROM logon_replicated WHERE "
 	                               "domain = ? AND server = ?", NULL);
 	gboolean row;
@@ -126,7 +127,7 @@ replicated_get(SmsSite *site, const char *domain, const char *server)
 	sms_db_bind_text(st, 2, server);
 	if (sms_db_step(site->db, st, &row, NULL) && row) {
 		r.mtime = sqlite3_column_int64(st, 0);
-		r.racy = sqlite3_column_int(st, 1) != 0;
+		r.racy = sqlite3_column_int64(st, 1);
 		r.known = TRUE;
 	}
 	sqlite3_reset(st);
@@ -266,9 +267,11 @@ sync_box(SmsSite *site, const char *server, GPtrArray *domains, GHashTable *chan
 	return TRUE;
 }
 
-/* Has a master directory of `domains` changed since it was copied to `server`? */
+/* Has a master directory of `domains` changed since it was copied to `server`?
+ * *recheck becomes the earliest time one of them is to be looked at again (if earlier
+ * than what it held, 0 = never). */
 static gboolean
-server_due(SmsSite *site, const char *server, GPtrArray *domains, gboolean *racy)
+server_due(SmsSite *site, const char *server, GPtrArray *domains, SmsTime *recheck)
 {
 	gboolean due = FALSE;
 	for (guint d = 0; d < domains->len; d++) {
@@ -276,8 +279,8 @@ server_due(SmsSite *site, const char *server, GPtrArray *domains, gboolean *racy
 		g_autofree char *master = sms_layout_pcmdom(site, dom->name);
 		Replicated r = replicated_get(site, dom->name, server);
 		due = due || !r.known || r.mtime != dir_mtime(master);
-		if (racy)
-			*racy = *racy || r.racy;
+		if (r.racy != 0 && (*recheck == 0 || r.racy < *recheck))
+			*recheck = r.racy;
 	}
 	return due;
 }
@@ -289,9 +292,9 @@ replicate_server(SmsSite *site, const char *server, GHashTable *changed_ids, Sms
 	g_autoptr(GPtrArray) domains = domains_of(site, server);
 	g_autoptr(GArray) mtimes = g_array_new(FALSE, FALSE, sizeof(gint64));
 	gint64 scan_start = g_get_real_time() * 1000;
-	gboolean racy = FALSE;
+	SmsTime recheck = 0;
 	guint n = 0;
-	if (!server_due(site, server, domains, &racy) && !racy)
+	if (!server_due(site, server, domains, &recheck) && (recheck == 0 || recheck > now))
 		return TRUE;
 	if (!server_reachable(site, server)) {
 		/* caught up when it is back */
@@ -323,7 +326,8 @@ replicate_server(SmsSite *site, const char *server, GHashTable *changed_ids, Sms
 		if (!exec_args(site, error, "INSERT INTO logon_replicated(domain, server, mtime, racy) "
 		               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(domain, server) DO UPDATE SET "
 		               "mtime = ?3, racy = ?4", "ssii", dom->name, server, mt,
-		               (gint64)(mt >= scan_start - RACY_NS)))
+		               mt >= scan_start - RACY_NS ? (gint64)sms_poll_ceil(site, now + 1)
+		                                          : (gint64)0))
 			return FALSE;
 	}
 	return TRUE;
@@ -680,7 +684,7 @@ SmsTime
 sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 {
 	g_autoptr(GError) error = NULL;
-	gboolean racy = FALSE;
+	SmsTime recheck = 0;
 	if (!ensure_schema(site, &error))
 		return SMS_TIME_NEVER;
 	{
@@ -690,7 +694,7 @@ sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 			if (!server_reachable(site, servers->pdata[i]))
 				continue;   /* nothing to do until it is back */
 			domains = domains_of(site, servers->pdata[i]);
-			if (server_due(site, servers->pdata[i], domains, &racy))
+			if (server_due(site, servers->pdata[i], domains, &recheck))
 				return sms_poll_ceil(site, now);
 		}
 	}
@@ -702,8 +706,9 @@ sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 		    server_reachable(site, s->name) && uid_due(site, s->name))
 			return sms_poll_ceil(site, now);
 	}
-	/* a directory copied within its timestamp granularity: look once more next poll */
-	return racy ? sms_poll_ceil(site, now + 1) : SMS_TIME_NEVER;
+	/* a directory copied within its timestamp granularity: look once more at the poll
+	 * after that copy (a time fixed when it was made, so that it comes) */
+	return recheck != 0 ? recheck : SMS_TIME_NEVER;
 }
 
 /* ---- logon (SMSLS) ----------------------------------------------------------------- */

@@ -28,6 +28,9 @@ sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 	sms_json_append_string(out, ev->component);
 	g_string_append(out, ",\"event\":");
 	sms_json_append_string(out, ev->event);
+/* Wake-ups in a row without an event after which a run without an end time stops. */
+#define SIM_MAX_QUIET_STEPS 20000
+
 #define FIELD(name) \
 	if (ev->name) { \
 		g_string_append(out, ",\"" #name "\":"); \
@@ -64,6 +67,7 @@ typedef struct {
 	char *agg_line;
 	GPtrArray *agg_subjects;
 	guint agg_count;
+	gboolean trace;          /* SMSEMU_SIM_TRACE: say on stderr what is due when */
 } Sim;
 
 static void
@@ -498,9 +502,28 @@ next_due(Sim *sim, SmsTime now)
 			SmsTime t = components[c].wake(site, now);
 			if (t < next)
 				next = t;
+			if (sim->trace && t != SMS_TIME_NEVER)
+				g_printerr("sim-trace %s: %s %s due at %s\n", sms_time_str(now), site->code,
+				           components[c].name, sms_time_str(t));
 		}
 	}
 	return next;
+}
+
+/* "A01 logon": the first component that, at `now`, is due at `t`, for an error message. */
+static const char *
+due_component(Sim *sim, SmsTime now, SmsTime t)
+{
+	static char buf[64];
+	for (guint i = 0; i < sim->sites->len; i++) {
+		SmsSite *site = sim->sites->pdata[i];
+		for (gsize c = 0; c < G_N_ELEMENTS(components); c++)
+			if (components[c].wake(site, now) <= t) {
+				g_snprintf(buf, sizeof buf, "%s %s", site->code, components[c].name);
+				return buf;
+			}
+	}
+	return "a scenario event";
 }
 
 static gboolean
@@ -572,11 +595,12 @@ sim_clear(Sim *sim)
 gboolean
 sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 {
-	Sim sim = { 0 };
+	Sim sim = { .trace = g_getenv("SMSEMU_SIM_TRACE") != NULL };
 	g_autofree char *dir = NULL;
 	SmsTime now, until;
 	gboolean ok = FALSE;
 	guint64 steps = 0;
+	guint quiet_steps = 0;
 
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error))
@@ -629,12 +653,25 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	now = sim.scn->start;
 	for (;;) {
 		SmsTime next;
+		guint64 events_before = sim.events;
 		if (!set_clocks(&sim, now, error) || !run_instant(&sim, now, error))
 			goto out;
 		steps++;
 		next = next_due(&sim, now);
 		if (next == SMS_TIME_NEVER || next > until)
 			break;
+		/* Without an end time the scenario runs until nothing is due; a component that
+		 * keeps waking without anything to show would run it for ever. */
+		quiet_steps = sim.events != events_before ? 0 : quiet_steps + 1;
+		if (until == SMS_TIME_NEVER && quiet_steps >= SIM_MAX_QUIET_STEPS) {
+			sms_throw(error, SMS_ERROR_STATE,
+			          "%s: nothing happened in %u wake-ups up to %s, yet %s still has work "
+			          "due at %s (a bug: please report it with the scenario; an Until= "
+			          "in [Scenario] bounds the run)", opt->scenario_path,
+			          SIM_MAX_QUIET_STEPS, sms_time_str(now), due_component(&sim, now, next),
+			          sms_time_str(next));
+			goto out;
+		}
 		now = next;
 	}
 	if (until != SMS_TIME_NEVER && now < until) {

@@ -11,6 +11,7 @@
 #include "site.h"
 #include "smsini.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -387,6 +388,40 @@ test_replicate(void)
 	}
 }
 
+/* A copy made within the timestamp granularity of its directory is looked at once more,
+ * at a poll fixed when the copy was made: when that time comes the Maintenance Manager is
+ * due (a wake-up that moved on with the clock kept a simulation waking for ever). */
+static void
+test_replicate_racy_recheck(void)
+{
+	g_autoptr(SmsSite) site = new_site(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *master_dir = sms_layout_pcmdom(site, "CORP");
+	g_autofree char *sales_dir = sms_layout_pcmdom(site, "SALES");
+	SmsTime now = T0, wake;
+	struct timespec old[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+
+	write_master(site, "CORP", "A0101000", "A0100001");
+	g_assert_true(sms_logon_pass(site, now, &error));
+	g_assert_no_error(error);
+	/* the directory was written just now: the copy is racy */
+	wake = sms_logon_next_wakeup(site, now);
+	g_assert_cmpint(wake, >, now);
+	g_assert_cmpint(wake, ==, sms_poll_ceil(site, now + 1));
+	/* later wake-ups ask for the same poll, and at that poll it is due */
+	g_assert_cmpint(sms_logon_next_wakeup(site, now + 60), ==, wake);
+	g_assert_cmpint(sms_logon_next_wakeup(site, wake), ==, wake);
+	/* the directories' times now lie well in the past: the look at `wake` settles it */
+	g_assert_cmpint(utimensat(AT_FDCWD, master_dir, old, 0), ==, 0);
+	if (g_file_test(sales_dir, G_FILE_TEST_IS_DIR))
+		g_assert_cmpint(utimensat(AT_FDCWD, sales_dir, old, 0), ==, 0);
+	now = wake;
+	g_assert_true(sms_logon_pass(site, now, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(sms_logon_next_wakeup(site, now), ==, SMS_TIME_NEVER);
+	g_assert_cmpint(sms_logon_next_wakeup(site, now + 86400), ==, SMS_TIME_NEVER);
+}
+
 /* A logon server that is down is skipped, and caught up when it is back. */
 static void
 test_replicate_unreachable(void)
@@ -629,6 +664,7 @@ main(int argc, char **argv)
 	g_test_add_func("/logon/smsid/concurrent", test_smsid_concurrent);
 	g_test_add_func("/logon/smsid/new-range", test_smsid_new_range);
 	g_test_add_func("/logon/replicate/changed-only", test_replicate);
+	g_test_add_func("/logon/replicate/racy-recheck", test_replicate_racy_recheck);
 	g_test_add_func("/logon/replicate/unreachable", test_replicate_unreachable);
 	g_test_add_func("/logon/status/collect", test_collect_status);
 	g_test_add_func("/logon/user/fresh", test_logon_fresh);
