@@ -68,7 +68,7 @@ start() { # site daemon
 	jobsvc) jobsvc --site "$1" run >>"$T/$2.log" 2>&1 & ;;
 	despooler) despooler --site "$1" run >>"$T/$2.log" 2>&1 & ;;
 	logon) logon --site "$1" run >>"$T/$2.log" 2>&1 & ;;
-	pcm) pcm --site "$1" --workstation C00001 run >>"$T/$2.log" 2>&1 & ;;
+	pcm) pcm --site "$1" run --all-workstations >>"$T/$2.log" 2>&1 & ;;
 	esac
 	echo $! > "$T/$2.pid"
 }
