@@ -15,7 +15,7 @@ PATH="$BIN:$PATH"; export PATH
 TZ=UTC LANG=C LC_ALL=C SMSEMU_FSYNC=${SMSEMU_FSYNC:-0}; export TZ LANG LC_ALL SMSEMU_FSYNC
 T=$(mktemp -d "${TMPDIR:-/tmp}/smsemu-crash.XXXXXX")
 [ -n "${SMSEMU_KEEP_TMP:-}" ] || trap 'rm -rf "$T"' EXIT
-POINTS="db-before-commit atomic-before-rename archive-before-rename scheduler-before-commit despooler-before-commit despooler-before-swap sender-between-package-and-instruction"
+POINTS="db-before-commit atomic-before-rename archive-before-rename scheduler-before-commit despooler-before-commit despooler-before-swap sender-between-package-and-instruction sender-deliver sender-after-commit logon-before-commit pcm-before-commit pcm-between-mif-and-sni"
 
 half=$((WS / 2))
 cat > "$T/site.ini" <<EOS
