@@ -11,9 +11,12 @@ print_help(const char *prog, const char *description, const SmsCommand *commands
 	for (const SmsCommand *c = commands; c->name; c++)
 		g_print("  %-14s %s\n", c->name, c->summary);
 	g_print("\nOptions:\n"
-	        "  --site DIR          site root directory (or $SMSEMU_SITE)\n"
-	        "  --workstation NAME  workstation (pcm)\n"
-	        "  --json              machine-readable output\n"
+	        "  --site DIR          site root directory (or $SMSEMU_SITE)\n");
+	if (g_str_equal(prog, "pcm"))
+		g_print("  --workstation NAME  the workstation this PCM runs on\n"
+		        "  --service           PCMSVC32: run only commands marked for the service\n"
+		        "  --execute           run command lines for real (/bin/sh -c in the package)\n");
+	g_print("  --json              machine-readable output\n"
 	        "  -v, --verbose       more output\n"
 	        "  --help              this help; COMMAND --help for a command's options\n"
 	        "  --version           print the version\n\n"

@@ -33,6 +33,11 @@ for p in jobsvc despooler pcm logon; do
 	check "$p --help" $p --help
 	check_fails "$p: unknown command" $p frobnicate
 done
+pcm --help > "$T/help" 2>&1
+if grep -q -- '--service' "$T/help" && grep -q -- '--execute' "$T/help" &&
+   ! jobsvc --help | grep -q -- '--workstation'; then
+	ok "pcm --help lists its own options, jobsvc --help does not"
+else not_ok "pcm --help options"; fi
 for c in init site package job machine-group machine status clock; do
 	check "jobsvc $c --help" jobsvc $c --help
 done
