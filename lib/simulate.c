@@ -3,6 +3,7 @@
 #include "atomic.h"
 #include "components.h"
 #include "db.h"
+#include "ini.h"
 #include "job.h"
 #include "reg.h"
 #include "site.h"
@@ -510,6 +511,26 @@ next_due(Sim *sim, SmsTime now)
 	return next;
 }
 
+/* A repeating job never runs out of work: such a run needs an end. */
+static gboolean
+check_repeat_has_end(SmsScenario *scn, gboolean has_until, GError **error)
+{
+	if (has_until)
+		return TRUE;
+	for (guint i = 0; i < scn->jobs->len; i++) {
+		SmsScnJob *j = scn->jobs->pdata[i];
+		for (guint k = 0; k < j->keys->len; k++)
+			if (g_ascii_strcasecmp(j->keys->pdata[k], "Repeat") == 0 &&
+			    g_ascii_strcasecmp(j->values->pdata[k], "Never") != 0)
+				return sms_throw_domain(error, SMS_INI_ERROR, SMS_INI_ERROR_MISSING_KEY,
+				                        "%s:%d: [Job %s] Repeat=%s never runs out of work: "
+				                        "expected Until= in [Scenario] (or --until)",
+				                        scn->path, g_array_index(j->lines, int, k), j->name,
+				                        (const char *)j->values->pdata[k]);
+	}
+	return TRUE;
+}
+
 /* "A01 logon": the first component that, at `now`, is due at `t`, for an error message. */
 static const char *
 due_component(Sim *sim, SmsTime now, SmsTime t)
@@ -603,7 +624,9 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	guint quiet_steps = 0;
 
 	sim.opt = opt;
-	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error))
+	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
+	    !check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
+	                          SMS_TIME_NONE, error))
 		return FALSE;
 	if (opt->site_dir) {
 		dir = g_canonicalize_filename(opt->site_dir, NULL);

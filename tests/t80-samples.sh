@@ -30,4 +30,21 @@ for scn in "$TOP"/samples/scenarios/*.ini; do
 		not_ok "$name: not deterministic"
 	fi
 done
+
+# A repeating job never runs out of work: without an end the run is refused before it
+# starts (file:line), with --until each day activates a new instance.
+sed -e 's/^StartAfter=1996-08-05 09:00$/&\nRepeat=Daily/' -e "s|\.\./packages|$TOP/samples/packages|" \
+	"$TOP/samples/scenarios/share-package.ini" > "$T/repeat.ini"
+if jobsvc simulate "$T/repeat.ini" --quiet --site-dir "$T/repeat" >"$T/repeat.out" 2>&1; then
+	not_ok "Repeat=Daily without Until is refused"
+else
+	check_grep "Repeat=Daily without Until is refused with file:line" \
+		"repeat.ini:[0-9]*: \[Job SHARE\] Repeat=Daily never runs out of work" "$T/repeat.out"
+	[ ! -d "$T/repeat" ] && ok "... before any site root is made" || not_ok "site roots made"
+fi
+check "Repeat=Daily with --until" jobsvc simulate "$T/repeat.ini" --quiet \
+	--site-dir "$T/repeat2" --events "$T/repeat.jsonl" --until "1996-08-09 00:00"
+n=$(grep -c '"event":"job.activated"' "$T/repeat.jsonl")
+[ "$n" -eq 5 ] && ok "SHARE activated on four days, UNSHARE once" ||
+	not_ok "job.activated $n times, expected 5"
 done_testing
