@@ -132,7 +132,7 @@ TEST_TIMEOUT ?= 900
 
 check: all $(TEST_BIN) $(FUZZ_REPLAY)
 	@echo "== unit and shell tests"
-	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) SMSEMU_FUZZ=$(CURDIR)/$(B)/fuzz TZ=UTC LANG=C LC_ALL=C \
+	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) SMSEMU_FUZZ=$(CURDIR)/$(B)/fuzz SMSEMU_SIM_STRICT=1 TZ=UTC LANG=C LC_ALL=C \
 	  prove --exec 'timeout -k 10 $(TEST_TIMEOUT)' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
 
 demo: all

@@ -69,6 +69,7 @@ typedef struct {
 	GPtrArray *agg_subjects;
 	guint agg_count;
 	gboolean trace;          /* SMSEMU_SIM_TRACE: say on stderr what is due when */
+	gboolean strict;         /* SMSEMU_SIM_STRICT: a wake-up that finds nothing due fails */
 } Sim;
 
 static void
@@ -548,6 +549,19 @@ due_component(Sim *sim, SmsTime now, SmsTime t)
 }
 
 static gboolean
+anything_due(Sim *sim, SmsTime now)
+{
+	if (sim->next_timed < sim->timed->len &&
+	    ((Timed *)sim->timed->pdata[sim->next_timed])->at <= now)
+		return TRUE;
+	for (guint i = 0; i < sim->sites->len; i++)
+		for (gsize c = 0; c < G_N_ELEMENTS(components); c++)
+			if (components[c].wake(sim->sites->pdata[i], now) <= now)
+				return TRUE;
+	return FALSE;
+}
+
+static gboolean
 run_instant(Sim *sim, SmsTime now, GError **error)
 {
 	/* Outside events first (a lock opening, a logon, an operator), then components;
@@ -616,12 +630,14 @@ sim_clear(Sim *sim)
 gboolean
 sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 {
-	Sim sim = { .trace = g_getenv("SMSEMU_SIM_TRACE") != NULL };
+	Sim sim = { .trace = g_getenv("SMSEMU_SIM_TRACE") != NULL,
+	            .strict = g_getenv("SMSEMU_SIM_STRICT") != NULL };
 	g_autofree char *dir = NULL;
 	SmsTime now, until;
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
+	char woken_by[64] = "";
 
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
@@ -677,7 +693,17 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	for (;;) {
 		SmsTime next;
 		guint64 events_before = sim.events;
-		if (!set_clocks(&sim, now, error) || !run_instant(&sim, now, error))
+		if (!set_clocks(&sim, now, error))
+			goto out;
+		/* SMSEMU_SIM_STRICT (the tests): the clock came here because something said it
+		 * would be due now; if nothing is, that wake-up was a promise not kept. */
+		if (sim.strict && steps > 0 && !anything_due(&sim, now)) {
+			sms_throw(error, SMS_ERROR_STATE, "%s: %s said it had work due at %s, but "
+			          "nothing was due then (a bug)", opt->scenario_path, woken_by,
+			          sms_time_str(now));
+			goto out;
+		}
+		if (!run_instant(&sim, now, error))
 			goto out;
 		steps++;
 		next = next_due(&sim, now);
@@ -695,6 +721,8 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 			          sms_time_str(next));
 			goto out;
 		}
+		if (sim.strict)
+			g_strlcpy(woken_by, due_component(&sim, now, next), sizeof woken_by);
 		now = next;
 	}
 	if (until != SMS_TIME_NEVER && now < until) {
