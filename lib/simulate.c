@@ -548,6 +548,66 @@ due_component(Sim *sim, SmsTime now, SmsTime t)
 	return "a scenario event";
 }
 
+/* The site a logon of the timeline happens at; NULL for any other timed event. */
+static SmsSite *
+logon_site(Sim *sim, const Timed *t)
+{
+	if (t->event == NULL)
+		return site_of_machine(sim, t->machine, NULL);
+	if (t->event->kind == SMS_SCN_LOGON)
+		return site_of_machine(sim, t->event->arg1, NULL);
+	return NULL;
+}
+
+/* Logons of one instant share a transaction per site (a logon has nothing to do after
+ * its commit; a failed one stops the simulation). */
+static gboolean
+commit_batch(GPtrArray *batch, GError **error)
+{
+	while (batch->len > 0) {
+		SmsSite *site = batch->pdata[batch->len - 1];
+		g_ptr_array_remove_index(batch, batch->len - 1);
+		if (!sms_db_commit(site->db, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+rollback_batch(GPtrArray *batch)
+{
+	for (guint i = 0; i < batch->len; i++)
+		sms_db_rollback(((SmsSite *)batch->pdata[i])->db);
+	g_ptr_array_set_size(batch, 0);
+}
+
+static gboolean
+run_timed_due(Sim *sim, SmsTime now, GError **error)
+{
+	g_autoptr(GPtrArray) batch = g_ptr_array_new();
+	while (sim->next_timed < sim->timed->len &&
+	       ((Timed *)sim->timed->pdata[sim->next_timed])->at <= now) {
+		Timed *t = sim->timed->pdata[sim->next_timed];
+		SmsSite *site = logon_site(sim, t);
+		if (site == NULL) {
+			if (!commit_batch(batch, error))
+				goto fail;
+		} else if (!g_ptr_array_find(batch, site, NULL)) {
+			if (!sms_db_begin(site->db, error))
+				goto fail;
+			g_ptr_array_add(batch, site);
+		}
+		if (!run_timed(sim, t, now, error))
+			goto fail;
+		sim->next_timed++;
+	}
+	if (commit_batch(batch, error))
+		return TRUE;
+fail:
+	rollback_batch(batch);
+	return FALSE;
+}
+
 static gboolean
 anything_due(Sim *sim, SmsTime now)
 {
@@ -568,12 +628,8 @@ run_instant(Sim *sim, SmsTime now, GError **error)
 	 * repeat while something is still due at this instant (a send delivered now is
 	 * despooled now), with a bound against a component that never settles. */
 	for (int round = 0; round < 50; round++) {
-		while (sim->next_timed < sim->timed->len &&
-		       ((Timed *)sim->timed->pdata[sim->next_timed])->at <= now) {
-			if (!run_timed(sim, sim->timed->pdata[sim->next_timed], now, error))
-				return FALSE;
-			sim->next_timed++;
-		}
+		if (!run_timed_due(sim, now, error))
+			return FALSE;
 		for (guint i = 0; i < sim->sites->len; i++) {
 			SmsSite *site = sim->sites->pdata[i];
 			for (gsize c = 0; c < G_N_ELEMENTS(components); c++) {
