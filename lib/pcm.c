@@ -283,11 +283,24 @@ sms_pcm_file_changed(SmsSite *site, const char *smsid, SmsTime now, GError **err
 
 /* ---- the logon server and the instruction file ------------------------------------- */
 
+#define REACHABLE_MEMO "pcm-reachable"
+
+/* During a site pass, a logon server's reachability is looked at once (server name ->
+ * 1 reachable, 2 not): sms_pcm_site_pass puts the memo in the site cache. */
 static gboolean
 server_reachable(SmsSite *site, const char *server)
 {
-	g_autofree char *dir = sms_layout_logon_srv(site, server);
-	return g_file_test(dir, G_FILE_TEST_IS_DIR);
+	GHashTable *memo = sms_site_cache_get(site, REACHABLE_MEMO);
+	g_autofree char *dir = NULL;
+	gboolean yes;
+	int known = memo ? GPOINTER_TO_INT(g_hash_table_lookup(memo, server)) : 0;
+	if (known)
+		return known == 1;
+	dir = sms_layout_logon_srv(site, server);
+	yes = g_file_test(dir, G_FILE_TEST_IS_DIR);
+	if (memo)
+		g_hash_table_insert(memo, g_strdup(server), GINT_TO_POINTER(yes ? 1 : 2));
+	return yes;
 }
 
 /* The logon server this check talks to: CurrentLogonServer, else the first reachable
@@ -546,10 +559,30 @@ move_into(const char *from, const char *to, gboolean *moved, GError **error)
 	return TRUE;
 }
 
+/* A workstation's status files moved to a logon server, their rows still to delete. */
+typedef struct {
+	char *machine;
+	char *box;     /* NULL: no logon server reachable, the files wait in out */
+	char *out;
+	GPtrArray *bases;
+} Delivered;
+
+static void
+delivered_free(gpointer p)
+{
+	Delivered *d = p;
+	g_free(d->machine);
+	g_free(d->box);
+	g_free(d->out);
+	g_ptr_array_unref(d->bases);
+	g_free(d);
+}
+
 /* Move a workstation's waiting status files into its logon server's DESPOOLR.BOX,
- * each .PCK before its .SNI. Runs outside the check's transaction (after its commit). */
+ * each .PCK before its .SNI. Runs outside the check's transaction (after its commit);
+ * what was moved is added to done (its pcm_outbox rows are deleted afterwards). */
 static gboolean
-deliver(SmsSite *site, const char *machine, SmsTime now, GError **error)
+deliver(SmsSite *site, const char *machine, SmsTime now, GPtrArray *done, GError **error)
 {
 	g_auto(Client) c = { 0 };
 	g_autofree char *server = NULL;
@@ -557,9 +590,9 @@ deliver(SmsSite *site, const char *machine, SmsTime now, GError **error)
 	g_autofree char *out = outbox_dir(site, machine);
 	g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GArray) mifs = g_array_new(FALSE, FALSE, sizeof(gboolean));
-	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
 	sqlite3_stmt *st;
 	gboolean row;
+	Delivered *d;
 	if (!load_client(site, machine, &c, error))
 		return FALSE;
 	st = sms_db_stmt(site->db, "SELECT base, mif FROM pcm_outbox WHERE machine = ? ORDER BY id",
@@ -581,8 +614,12 @@ deliver(SmsSite *site, const char *machine, SmsTime now, GError **error)
 		return TRUE;
 	server = reachable_logon_server(site, &c);
 	if (server == NULL) {
-		sms_log(site, PCM, now, "%s: no logon server reachable; %u status file(s) wait in %s",
-		        machine, bases->len, out);
+		/* logged in turn with the deliveries, rows kept */
+		d = g_new0(Delivered, 1);
+		d->machine = g_strdup(machine);
+		d->out = g_steal_pointer(&out);
+		d->bases = g_steal_pointer(&bases);
+		g_ptr_array_add(done, d);
 		return TRUE;
 	}
 	box = sms_layout_logon_despool(site, server);
@@ -606,17 +643,33 @@ deliver(SmsSite *site, const char *machine, SmsTime now, GError **error)
 				return FALSE;
 		}
 	}
-	if (!sms_fsync_dir(box, error) || !sms_txn_begin(&txn, error))
+	if (!sms_fsync_dir(box, error))
 		return FALSE;
-	for (guint i = 0; i < bases->len; i++)
-		if (!exec_args(site, error, "DELETE FROM pcm_outbox WHERE machine = ? AND base = ?", "ss",
-		               machine, (const char *)bases->pdata[i]))
-			return FALSE;
-	if (!sms_txn_commit(&txn, error))
-		return FALSE;
-	sms_log(site, PCM, now, "%s: %u status instruction(s) written to %s", machine, bases->len,
-	        box);
+	d = g_new0(Delivered, 1);
+	d->machine = g_strdup(machine);
+	d->box = g_steal_pointer(&box);
+	d->bases = g_steal_pointer(&bases);
+	g_ptr_array_add(done, d);
 	return TRUE;
+}
+
+/* Machines with status files waiting (pcm_outbox rows). */
+static GHashTable *
+outbox_machines(SmsSite *site, GError **error)
+{
+	g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT DISTINCT machine FROM pcm_outbox", error);
+	gboolean row;
+	if (st == NULL)
+		return NULL;
+	for (;;) {
+		if (!sms_db_step(site->db, st, &row, error))
+			return NULL;
+		if (!row)
+			break;
+		g_hash_table_add(set, sms_db_col_text(st, 0));
+	}
+	return g_steal_pointer(&set);
 }
 
 static gboolean
@@ -1337,13 +1390,43 @@ check_client(SmsSite *site, const char *machine, SmsTime now, gboolean force_pol
 	                 machine);
 }
 
-/* After the commit: status files of these machines to their logon servers. */
+/* After the commit: status files of these machines to their logon servers, then their
+ * pcm_outbox rows deleted in one transaction (a crash in between: the files are found
+ * moved already at the next delivery). */
 static gboolean
 deliver_all(SmsSite *site, GPtrArray *machines, SmsTime now, GError **error)
 {
+	g_autoptr(GHashTable) waiting = outbox_machines(site, error);
+	g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(delivered_free);
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	if (waiting == NULL)
+		return FALSE;
 	for (guint i = 0; i < machines->len; i++)
-		if (has_outbox(site, machines->pdata[i]) && !deliver(site, machines->pdata[i], now, error))
+		if (g_hash_table_contains(waiting, machines->pdata[i]) &&
+		    !deliver(site, machines->pdata[i], now, done, error))
 			return FALSE;
+	if (done->len == 0)
+		return TRUE;
+	if (!sms_txn_begin(&txn, error))
+		return FALSE;
+	for (guint i = 0; i < done->len; i++) {
+		Delivered *d = done->pdata[i];
+		for (guint k = 0; d->box && k < d->bases->len; k++)
+			if (!exec_args(site, error, "DELETE FROM pcm_outbox WHERE machine = ? AND base = ?",
+			               "ss", d->machine, (const char *)d->bases->pdata[k]))
+				return FALSE;
+	}
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	for (guint i = 0; i < done->len; i++) {
+		Delivered *d = done->pdata[i];
+		if (d->box == NULL)
+			sms_log(site, PCM, now, "%s: no logon server reachable; %u status file(s) wait "
+			        "in %s", d->machine, d->bases->len, d->out);
+		else
+			sms_log(site, PCM, now, "%s: %u status instruction(s) written to %s", d->machine,
+			        d->bases->len, d->box);
+	}
 	return TRUE;
 }
 
@@ -1409,6 +1492,19 @@ sms_pcm_client_next_wakeup(SmsSite *site, const char *machine, SmsTime now)
 	return next;
 }
 
+static gboolean
+site_pass_due(SmsSite *site, GPtrArray *due, SmsTime now, SmsTxn *txn, GError **error)
+{
+	if (!sms_txn_begin(txn, error))
+		return FALSE;
+	for (guint i = 0; i < due->len; i++)
+		if (!check_client(site, due->pdata[i], now, FALSE, SMS_PCM_MODE_ALL, error))
+			return FALSE;
+	if (sms_fault("pcm-before-commit", error) || !sms_txn_commit(txn, error))
+		return FALSE;
+	return deliver_all(site, due, now, error);
+}
+
 gboolean
 sms_pcm_site_pass(SmsSite *site, SmsTime now, GError **error)
 {
@@ -1416,6 +1512,7 @@ sms_pcm_site_pass(SmsSite *site, SmsTime now, GError **error)
 	sqlite3_stmt *st;
 	gboolean row;
 	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	gboolean ok;
 	if (!ensure_schema(site, error))
 		return FALSE;
 	st = sms_db_stmt(site->db, "SELECT machine FROM pcm_clients WHERE next_due <= ?1 UNION "
@@ -1432,14 +1529,12 @@ sms_pcm_site_pass(SmsSite *site, SmsTime now, GError **error)
 	}
 	if (due->len == 0)
 		return TRUE;
-	if (!sms_txn_begin(&txn, error))
-		return FALSE;
-	for (guint i = 0; i < due->len; i++)
-		if (!check_client(site, due->pdata[i], now, FALSE, SMS_PCM_MODE_ALL, error))
-			return FALSE;
-	if (sms_fault("pcm-before-commit", error) || !sms_txn_commit(&txn, error))
-		return FALSE;
-	return deliver_all(site, due, now, error);
+	sms_site_cache_put(site, REACHABLE_MEMO, g_hash_table_new_full(g_str_hash, g_str_equal,
+	                                                               g_free, NULL),
+	                   (GDestroyNotify)g_hash_table_unref);
+	ok = site_pass_due(site, due, now, &txn, error);
+	sms_site_cache_drop(site, REACHABLE_MEMO);
+	return ok;
 }
 
 SmsTime
