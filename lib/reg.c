@@ -40,12 +40,23 @@ static void
 append_ansi(GByteArray *out, const char *s, gsize n)
 {
 	const char *end;
+	guint8 *p;
+	guint start;
 	if (n == 0)
 		return;
 	end = s + n;
+	/* at most one byte out per byte in */
+	start = out->len;
+	g_byte_array_set_size(out, start + (guint)n);
+	p = out->data + start;
 	while (s < end) {
-		gunichar c = *s ? g_utf8_get_char_validated(s, end - s) : 0;
+		gunichar c;
 		guint8 b;
+		if ((guchar)*s < 0x80) {
+			*p++ = (guint8)*s++;   /* ASCII and NUL as they are */
+			continue;
+		}
+		c = g_utf8_get_char_validated(s, end - s);
 		if (c == 0) {
 			b = 0;
 			s++;
@@ -57,8 +68,9 @@ append_ansi(GByteArray *out, const char *s, gsize n)
 			b = a < 0 ? '?' : (guint8)a;
 			s = g_utf8_next_char(s);
 		}
-		g_byte_array_append(out, &b, 1);
+		*p++ = b;
 	}
+	g_byte_array_set_size(out, (guint)(p - out->data));
 }
 
 char *
