@@ -264,23 +264,42 @@ move_aside(SmsSite *site, const char *dir, const char *name, const GError *why, 
 	                "%s was moved to %s/BAD: %s", name, box, why->message);
 }
 
+/* Bytes of the regular files under the directory open as dirfd (closed here); entries
+ * are looked at relative to their directory (no path walk per file). */
+static guint64
+dir_bytes_at(int dirfd)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+	guint64 total = 0;
+	if (d == NULL) {
+		close(dirfd);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat sb;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(sb.st_mode)) {
+			int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			                 O_CLOEXEC);
+			if (sub >= 0)
+				total += dir_bytes_at(sub);
+		} else {
+			total += (guint64)sb.st_size;
+		}
+	}
+	closedir(d);
+	return total;
+}
+
 static guint64
 dir_bytes(const char *path)
 {
-	g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-	const char *name;
-	guint64 total = 0;
-	while (d && (name = g_dir_read_name(d)) != NULL) {
-		g_autofree char *p = g_build_filename(path, name, NULL);
-		struct stat sb;
-		if (lstat(p, &sb) < 0)
-			continue;
-		if (S_ISDIR(sb.st_mode))
-			total += dir_bytes(p);
-		else
-			total += (guint64)sb.st_size;
-	}
-	return total;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? 0 : dir_bytes_at(fd);
 }
 
 static gint64
