@@ -492,6 +492,32 @@ set_clocks(Sim *sim, SmsTime now, GError **error)
 	return TRUE;
 }
 
+/* The wake-up queries read the database only: one transaction around them instead of
+ * one per statement. */
+static void
+read_begin(SmsSite *site, gboolean *open)
+{
+	*open = sms_db_begin(site->db, NULL);
+}
+
+static void
+read_end(SmsSite *site, gboolean open)
+{
+	if (open && !sms_db_commit(site->db, NULL))
+		sms_db_rollback(site->db);
+}
+
+static SmsTime
+wake_at(SmsSite *site, gsize c, SmsTime now)
+{
+	gboolean open;
+	SmsTime t;
+	read_begin(site, &open);
+	t = components[c].wake(site, now);
+	read_end(site, open);
+	return t;
+}
+
 static SmsTime
 next_due(Sim *sim, SmsTime now)
 {
@@ -500,6 +526,8 @@ next_due(Sim *sim, SmsTime now)
 		next = ((Timed *)sim->timed->pdata[sim->next_timed])->at;
 	for (guint i = 0; i < sim->sites->len; i++) {
 		SmsSite *site = sim->sites->pdata[i];
+		gboolean open;
+		read_begin(site, &open);
 		for (gsize c = 0; c < G_N_ELEMENTS(components); c++) {
 			SmsTime t = components[c].wake(site, now);
 			if (t < next)
@@ -508,6 +536,7 @@ next_due(Sim *sim, SmsTime now)
 				g_printerr("sim-trace %s: %s %s due at %s\n", sms_time_str(now), site->code,
 				           components[c].name, sms_time_str(t));
 		}
+		read_end(site, open);
 	}
 	return next;
 }
@@ -633,7 +662,7 @@ run_instant(Sim *sim, SmsTime now, GError **error)
 		for (guint i = 0; i < sim->sites->len; i++) {
 			SmsSite *site = sim->sites->pdata[i];
 			for (gsize c = 0; c < G_N_ELEMENTS(components); c++) {
-				if (components[c].wake(site, now) > now)
+				if (wake_at(site, c, now) > now)
 					continue;
 				if (!components[c].pass(site, now, error)) {
 					g_prefix_error(error, "%s %s at %s: ", site->code, components[c].name,
