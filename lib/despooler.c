@@ -1858,21 +1858,30 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 		if (unlink(path) < 0 && errno != ENOENT)
 			return sms_throw_errno(error, "removing %s", path);
 	}
-	for (guint i = 0; i < sni_files->len; i++) {
+	/* the status files in one transaction; their files removed once it committed */
+	if (sni_files->len > 0) {
 		g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-		gboolean deferred;
-		g_autofree char *done = NULL;
-		g_autofree char *mif = NULL;
-		if (!sms_txn_begin(&txn, error) ||
-		    !process_sni(site, receive, sni_files->pdata[i], now, &deferred, &done, &mif,
-		                 error) ||
-		    !sms_txn_commit(&txn, error))
+		g_autoptr(GPtrArray) remove = g_ptr_array_new_with_free_func(g_free);
+		if (!sms_txn_begin(&txn, error))
 			return FALSE;
-		/* a crash before this point processes the status again: same result */
-		if (mif && unlink(mif) < 0 && errno != ENOENT)
-			return sms_throw_errno(error, "removing %s", mif);
-		if (done && unlink(done) < 0 && errno != ENOENT)
-			return sms_throw_errno(error, "removing %s", done);
+		for (guint i = 0; i < sni_files->len; i++) {
+			gboolean deferred;
+			char *done = NULL;
+			char *mif = NULL;
+			if (!process_sni(site, receive, sni_files->pdata[i], now, &deferred, &done, &mif,
+			                 error))
+				return FALSE;
+			g_ptr_array_add(remove, mif);   /* the MIF before its .SNI; NULL: none */
+			g_ptr_array_add(remove, done);
+		}
+		if (!sms_txn_commit(&txn, error))
+			return FALSE;
+		/* a crash before this point processes the statuses again: same result */
+		for (guint i = 0; i < remove->len; i++) {
+			const char *f = remove->pdata[i];
+			if (f && unlink(f) < 0 && errno != ENOENT)
+				return sms_throw_errno(error, "removing %s", f);
+		}
 	}
 	return TRUE;
 }
