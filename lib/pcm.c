@@ -1509,24 +1509,41 @@ gboolean
 sms_pcm_site_pass(SmsSite *site, SmsTime now, GError **error)
 {
 	g_autoptr(GPtrArray) due = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	sqlite3_stmt *st;
 	gboolean row;
 	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
 	gboolean ok;
 	if (!ensure_schema(site, error))
 		return FALSE;
-	st = sms_db_stmt(site->db, "SELECT machine FROM pcm_clients WHERE next_due <= ?1 UNION "
-	                 DISCONNECTED_SQL " UNION SELECT machine FROM pcm_outbox ORDER BY 1", error);
-	if (st == NULL)
-		return FALSE;
-	sqlite3_bind_int64(st, 1, now);
-	for (;;) {
-		if (!sms_db_step(site->db, st, &row, error))
+	/* due, disconnected or with status waiting: each once, in name order (three queries,
+	 * so that the first one uses pcm_clients_due) */
+	for (int q = 0; q < 3; q++) {
+		static const char *const sql[] = {
+			"SELECT machine FROM pcm_clients WHERE next_due <= ?1",
+			DISCONNECTED_SQL,
+			"SELECT DISTINCT machine FROM pcm_outbox",
+		};
+		st = sms_db_stmt(site->db, sql[q], error);
+		if (st == NULL)
 			return FALSE;
-		if (!row)
-			break;
-		g_ptr_array_add(due, sms_db_col_text(st, 0));
+		if (q == 0)
+			sqlite3_bind_int64(st, 1, now);
+		for (;;) {
+			const char *m;
+			if (!sms_db_step(site->db, st, &row, error))
+				return FALSE;
+			if (!row)
+				break;
+			m = sms_db_col_ctext(st, 0);
+			if (m && !g_hash_table_contains(seen, m)) {
+				char *name = g_strdup(m);
+				g_ptr_array_add(due, name);
+				g_hash_table_add(seen, name);
+			}
+		}
 	}
+	g_ptr_array_sort(due, sms_strptr_cmp);
 	if (due->len == 0)
 		return TRUE;
 	sms_site_cache_put(site, REACHABLE_MEMO, g_hash_table_new_full(g_str_hash, g_str_equal,
