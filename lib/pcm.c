@@ -107,6 +107,8 @@ typedef struct {
 	SmsTime last_check;  /* SMS_TIME_NONE: none since logon */
 	SmsTime countdown;
 	int seq;
+	gboolean dirty;      /* pcm_clients.dirty, kept up to date by this check */
+	gboolean outbox;     /* status files waiting (pcm_outbox rows), likewise */
 } Client;
 
 static void
@@ -123,8 +125,9 @@ load_client(SmsSite *site, const char *machine, Client *c, GError **error)
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT c.machine, m.smsid, m.domain, m.platform, "
 	                               "m.user, c.server, m.clock_offset, c.logon_time, c.polling, "
 	                               "c.file_id, c.logon_servers, c.countdown, c.seq, "
-	                               "c.last_check FROM pcm_clients c JOIN machines m ON m.name = "
-	                               "c.machine WHERE c.machine = ?", error);
+	                               "c.last_check, c.dirty, EXISTS (SELECT 1 FROM pcm_outbox o "
+	                               "WHERE o.machine = c.machine) FROM pcm_clients c JOIN "
+	                               "machines m ON m.name = c.machine WHERE c.machine = ?", error);
 	gboolean row;
 	if (st == NULL)
 		return FALSE;
@@ -149,6 +152,8 @@ load_client(SmsSite *site, const char *machine, Client *c, GError **error)
 	c->countdown = sqlite3_column_int64(st, 11);
 	c->seq = sqlite3_column_int(st, 12);
 	c->last_check = sms_db_col_time(st, 13);
+	c->dirty = sqlite3_column_int(st, 14) != 0;
+	c->outbox = sqlite3_column_int(st, 15) != 0;
 	sqlite3_reset(st);
 	return TRUE;
 }
@@ -394,6 +399,7 @@ read_instructions(SmsSite *site, Client *c, SmsTime now, GError **error)
 			        "commands", c->machine, local->message);
 			g_free(c->file_id);
 			c->file_id = g_steal_pointer(&id);
+			c->dirty = FALSE;
 			return exec_args(site, error, "UPDATE pcm_clients SET file_id = ?, dirty = 0 WHERE "
 			                 "machine = ?", "ss", c->file_id, c->machine);
 		}
@@ -442,6 +448,7 @@ read_instructions(SmsSite *site, Client *c, SmsTime now, GError **error)
 		return FALSE;
 	g_free(c->file_id);
 	c->file_id = g_steal_pointer(&id);
+	c->dirty = FALSE;
 	return exec_args(site, error, "UPDATE pcm_clients SET file_id = ?, dirty = 0 WHERE "
 	                 "machine = ?", "ss", c->file_id, c->machine);
 }
@@ -533,6 +540,7 @@ write_status(SmsSite *site, Client *c, const char *job, const char *site_code,
 	/* after its status MIF (KB Q138241) */
 	if (!sms_sni_write(box, base, sni, SMS_SYNC_FILE, NULL, error))
 		return FALSE;
+	c->outbox = TRUE;
 	return exec_args(site, error, "INSERT OR REPLACE INTO pcm_outbox(machine, base, mif) VALUES "
 	                 "(?, ?, ?)", "ssi", c->machine, base, (gint64)(mif_name != NULL)) &&
 	       exec_args(site, error, "UPDATE pcm_clients SET seq = ? WHERE machine = ?", "is",
@@ -1360,9 +1368,7 @@ check_client(SmsSite *site, const char *machine, SmsTime now, gboolean force_pol
 {
 	g_auto(Client) c = { 0 };
 	SmsTime next;
-	gboolean is_poll, dirty = FALSE;
-	sqlite3_stmt *st;
-	gboolean row;
+	gboolean is_poll;
 	if (!load_client(site, machine, &c, error))
 		return FALSE;
 	/* a poll is due when a poll time passed since the last check (a daemon whose clock
@@ -1375,15 +1381,7 @@ check_client(SmsSite *site, const char *machine, SmsTime now, gboolean force_pol
 	if (!evaluate(site, &c, now, is_poll, mode, &next, error))
 		return FALSE;
 	/* a changed file is read, and waiting status delivered, at the next poll */
-	st = sms_db_stmt(site->db, "SELECT dirty FROM pcm_clients WHERE machine = ?", error);
-	if (st == NULL)
-		return FALSE;
-	sms_db_bind_text(st, 1, machine);
-	if (!sms_db_step(site->db, st, &row, error))
-		return FALSE;
-	dirty = row && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (dirty || has_outbox(site, machine))
+	if (c.dirty || c.outbox)
 		next = MIN(next, poll_at(&c, now + 1));
 	return exec_args(site, error, "UPDATE pcm_clients SET next_due = ?, last_check = ? WHERE "
 	                 "machine = ?", "tis", next == SMS_TIME_NEVER ? SMS_TIME_NONE : next, now,
