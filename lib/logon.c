@@ -906,7 +906,7 @@ sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now
 	              "%s%s registered %s with SMS ID %s at logon server %s",
 	              fresh ? "New client: " : "", user ? user : "a user", up, smsid, server))
 		return FALSE;
-	if (!sms_pcm_logon(site, up, now, error))
+	if (!sms_pcm_logon(site, up, ini, now, error))
 		return FALSE;
 	return sms_txn_commit(&txn, error);
 }

@@ -193,15 +193,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Settings, settings_clear)
 /* The PCM's settings from SMS.INI (lib/smsini.h: defaults for what is absent or
  * garbled). */
 static void
-read_settings(SmsSite *site, const char *machine, Settings *s)
+settings_from(SmsSite *site, SmsSmsIni *ini, Settings *s)
 {
-	g_autofree char *path = smsini_path(site, machine);
-	g_autoptr(SmsSmsIni) ini = NULL;
 	g_autoptr(GString) list = g_string_new(NULL);
 	const char *pi;
 	s->polling = site->self->pcm_polling * SMS_MINUTE;
 	s->countdown = COUNTDOWN;
-	if (!sms_smsini_load(path, &ini, NULL))
+	if (ini == NULL)
 		return;
 	pi = sms_ini_get(ini->ini, "Package Command Manager", "PollingInterval");
 	if (pi && ini->polling_interval > 0)
@@ -217,14 +215,28 @@ read_settings(SmsSite *site, const char *machine, Settings *s)
 	s->servers = g_string_free(g_steal_pointer(&list), FALSE);
 }
 
+static void
+read_settings(SmsSite *site, const char *machine, Settings *s)
+{
+	g_autofree char *path = smsini_path(site, machine);
+	g_autoptr(SmsSmsIni) ini = NULL;
+	if (!sms_smsini_load(path, &ini, NULL))
+		g_clear_pointer(&ini, sms_smsini_free);
+	settings_from(site, ini, s);
+}
+
 gboolean
-sms_pcm_logon(SmsSite *site, const char *machine, SmsTime now, GError **error)
+sms_pcm_logon(SmsSite *site, const char *machine, SmsSmsIni *ini, SmsTime now,
+              GError **error)
 {
 	g_autofree char *up = sms_strup(machine);
 	g_auto(Settings) s = { 0 };
 	if (!ensure_schema(site, error))
 		return FALSE;
-	read_settings(site, up, &s);
+	if (ini)
+		settings_from(site, ini, &s);
+	else
+		read_settings(site, up, &s);
 	/* the PCM starts: it reads its instruction file whatever its time (file_id NULL) */
 	return exec_args(site, error, "INSERT INTO pcm_clients(machine, logon_time, polling, "
 	                 "next_due, dirty, server, countdown, logon_servers) VALUES (?1, ?2, ?3, ?2, "

@@ -38,6 +38,7 @@
  */
 #pragma once
 #include "site.h"
+#include "smsini.h"
 
 #define SMS_PCM_ERROR (sms_pcm_error_quark())
 GQuark sms_pcm_error_quark(void);
@@ -82,8 +83,10 @@ void sms_pcm_set_execute(gboolean execute);
 
 /* A user logged on: the PCM (re)starts, reads SMS.INI (PollingInterval,
  * DisablePCMCountdown, CurrentLogonServer, Server1..8), re-reads its instruction file
- * and checks now, then every polling interval. */
-gboolean sms_pcm_logon(SmsSite *site, const char *machine, SmsTime now, GError **error);
+ * and checks now, then every polling interval. ini: the SMS.INI the logon just saved
+ * (NULL: read it from the workstation). */
+gboolean sms_pcm_logon(SmsSite *site, const char *machine, SmsSmsIni *ini, SmsTime now,
+                       GError **error);
 /* Re-read the SMS.INI settings (SIGHUP of `pcm run`); polls keep their grid. */
 gboolean sms_pcm_reload(SmsSite *site, const char *machine, SmsTime now, GError **error);
 /* The instruction file of `smsid` changed on the logon servers: its PCM reads it at its
