@@ -367,10 +367,14 @@ servers_text(const SmsInsRecord *r)
 static gboolean
 record_file_time(SmsSite *site, Client *c, const struct stat *sb, GError **error)
 {
-	/* [Local] LastPCMFileTime in SMS.INI: the time of the file last read */
+	/* [Local] LastPCMFileTime in SMS.INI: the time of the file last read, 0 once it is
+	 * gone; absent while the PCM has read none (a first check without a file leaves the
+	 * SMS.INI the logon wrote as it is: no rewrite of every workstation's file) */
 	g_autofree char *ipath = smsini_path(site, c->machine);
 	g_autoptr(SmsSmsIni) ini = NULL;
 	if (!sms_smsini_load(ipath, &ini, NULL))
+		return TRUE;
+	if (sb == NULL && ini->last_pcm_file_time < 0)
 		return TRUE;
 	ini->last_pcm_file_time = sb ? (gint64)sb->st_mtime : 0;
 	return sms_smsini_save(ini, SMS_SYNC_NONE, NULL, error);

@@ -470,6 +470,42 @@ test_platform_and_expiry(void)
 	g_assert_null(sni->mif);
 }
 
+/* A check before any instruction file leaves the SMS.INI the logon wrote untouched (no
+ * LastPCMFileTime, same inode); the first file read records its time. */
+static void
+test_first_check_no_rewrite(void)
+{
+	g_autoptr(SmsSite) site = new_site();
+	g_autofree char *id = NULL;
+	g_autofree char *wdir = NULL;
+	g_autofree char *ipath = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *after = NULL;
+	SmsTime now = at("08:00");
+	const Rec recs[] = { { "A0100002", "08:00", NULL, NULL, 0, 0, NULL } };
+	struct stat sa, sb;
+	logon(site, "WKS0001", now);
+	wdir = sms_layout_workstation(site, "WKS0001");
+	ipath = g_build_filename(wdir, "SMS.INI", NULL);
+	before = read_text(ipath);
+	g_assert_cmpint(stat(ipath, &sa), ==, 0);
+	run_until(site, &now, at("09:00"));
+	after = read_text(ipath);
+	g_assert_cmpint(stat(ipath, &sb), ==, 0);
+	g_assert_cmpstr(before, ==, after);
+	g_assert_cmpint(sa.st_ino, ==, sb.st_ino);
+	g_assert_null(strstr(after, "LastPCMFileTime"));
+	id = smsid_of(site, "WKS0001");
+	put_ins(site, id, recs, G_N_ELEMENTS(recs), now);
+	run_until(site, &now, at("11:00"));
+	{
+		g_autoptr(SmsSmsIni) ini = NULL;
+		g_autoptr(GError) error = NULL;
+		g_assert_true(sms_smsini_load(ipath, &ini, &error));
+		g_assert_cmpint(ini->last_pcm_file_time, >, 0);
+	}
+}
+
 /* Due mandatory commands run one at a time in mandatory-time order; no countdown with
  * [Local] DisablePCMCountdown=TRUE. */
 static void
@@ -837,6 +873,7 @@ main(int argc, char **argv)
 	g_test_add_func("/pcm/path/skewed-clock", test_path);
 	g_test_add_func("/pcm/ins/reread-and-corrupt", test_reread_and_corrupt);
 	g_test_add_func("/pcm/offer/platform-and-expiry", test_platform_and_expiry);
+	g_test_add_func("/pcm/ins/first-check-no-rewrite", test_first_check_no_rewrite);
 	g_test_add_func("/pcm/mandatory/order", test_mandatory_order);
 	g_test_add_func("/pcm/mandatory/service", test_service);
 	g_test_add_func("/pcm/run/server-choice", test_server_choice);
