@@ -89,6 +89,7 @@ static const SmsMigration core_migrations[] = {
 
 typedef struct {
 	GHashTable *stmts;     /* sql -> sqlite3_stmt* */
+	GHashTable *by_ptr;    /* address of the caller's sql -> sqlite3_stmt* (not owned) */
 	GHashTable *migrated;  /* component names up to date */
 	int txn_depth;
 } DbExtra;
@@ -97,6 +98,7 @@ static void
 db_extra_free(void *p)
 {
 	DbExtra *x = p;
+	g_hash_table_unref(x->by_ptr);
 	g_hash_table_unref(x->stmts);
 	g_hash_table_unref(x->migrated);
 	g_free(x);
@@ -125,6 +127,7 @@ db_extra(sqlite3 *db)
 		x = g_new0(DbExtra, 1);
 		x->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 		                                 stmt_finalize);
+		x->by_ptr = g_hash_table_new(g_direct_hash, g_direct_equal);
 		x->migrated = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		g_hash_table_insert(extras, db, x);
 	}
@@ -182,19 +185,27 @@ sqlite3_stmt *
 sms_db_stmt(sqlite3 *db, const char *sql, GError **error)
 {
 	DbExtra *x = db_extra(db);
-	sqlite3_stmt *st = g_hash_table_lookup(x->stmts, sql);
+	/* Callers pass string literals mostly: look up by address first (the text is
+	 * compared, as an address may be reused for other text), by text otherwise. */
+	sqlite3_stmt *st = g_hash_table_lookup(x->by_ptr, sql);
 
-	if (st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
+	if (st == NULL || strcmp(sqlite3_sql(st), sql) != 0) {
+		st = g_hash_table_lookup(x->stmts, sql);
+		if (st == NULL) {
+			if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			                       NULL) != SQLITE_OK) {
+				g_autofree char *what = g_strdup_printf("preparing \"%.60s\"", sql);
+				sms_db_throw(db, error, what);
+				return NULL;
+			}
+			g_hash_table_insert(x->stmts, g_strdup(sql), st);
+			g_hash_table_insert(x->by_ptr, (gpointer)sql, st);
+			return st;
+		}
+		g_hash_table_insert(x->by_ptr, (gpointer)sql, st);
 	}
-	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		g_autofree char *what = g_strdup_printf("preparing \"%.60s\"", sql);
-		sms_db_throw(db, error, what);
-		return NULL;
-	}
-	g_hash_table_insert(x->stmts, g_strdup(sql), st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return st;
 }
 
