@@ -440,8 +440,8 @@ read_instructions(SmsSite *site, Client *c, SmsTime now, GError **error)
 			return FALSE;
 	}
 	/* commands no longer in the file were withdrawn (cancel, expiry: KB Q188042) */
-	st = sms_db_stmt(site->db, "SELECT job FROM pcm_cmds WHERE machine = ? AND state IN (0, 1, 2)",
-	                 error);
+	st = sms_db_stmt(site->db, "SELECT job FROM pcm_cmds WHERE machine = ? AND state BETWEEN 0 "
+	                 "AND 2", error);
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, c->machine);
@@ -736,7 +736,7 @@ load_cmds(SmsSite *site, const char *machine, GPtrArray *out, GError **error)
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT job, state, offer, mandatory, expires, "
 	                               "os_mask, flags, servers, command_line, package, site, run_at,"
 	                               " finish_at, session, dist_server, package_name FROM pcm_cmds "
-	                               "WHERE machine = ? AND state IN (0, 1, 2, 3) ORDER BY "
+	                               "WHERE machine = ? AND state BETWEEN 0 AND 3 ORDER BY "
 	                               "coalesce(mandatory, offer), job", error);
 	gboolean row;
 	if (st == NULL)
