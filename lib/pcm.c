@@ -907,10 +907,13 @@ typedef struct {
 static void
 outcome_for(SmsSite *site, const char *job, const char *machine, Outcome *o)
 {
-	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT duration, exit_code, status_mif FROM "
-	                               "pcm_outcomes WHERE job = ? AND (machine = ? OR machine = '*')"
-	                               " ORDER BY machine = '*', id LIMIT 1", NULL);
-	gboolean row;
+	/* the machine's own first (by id), else the first for '*' (picked here: ORDER BY ..
+	 * LIMIT would build a temporary b-tree per lookup) */
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT duration, exit_code, status_mif, "
+	                               "machine = '*', id FROM pcm_outcomes WHERE job = ? AND "
+	                               "(machine = ? OR machine = '*')", NULL);
+	gboolean row, found = FALSE, best_star = FALSE;
+	gint64 best_id = 0;
 	o->duration = 5;
 	o->exit_code = 0;
 	o->mif = NULL;
@@ -918,9 +921,17 @@ outcome_for(SmsSite *site, const char *job, const char *machine, Outcome *o)
 		return;
 	sms_db_bind_text(st, 1, job);
 	sms_db_bind_text(st, 2, machine);
-	if (sms_db_step(site->db, st, &row, NULL) && row) {
+	while (sms_db_step(site->db, st, &row, NULL) && row) {
+		gboolean star = sqlite3_column_int(st, 3) != 0;
+		gint64 id = sqlite3_column_int64(st, 4);
+		if (found && (star > best_star || (star == best_star && id >= best_id)))
+			continue;
+		found = TRUE;
+		best_star = star;
+		best_id = id;
 		o->duration = sqlite3_column_int(st, 0);
 		o->exit_code = sqlite3_column_int(st, 1);
+		g_free(o->mif);
 		o->mif = sms_db_col_text(st, 2);
 	}
 	sqlite3_reset(st);

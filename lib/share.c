@@ -35,19 +35,39 @@ static gboolean
 resolve(SmsSite *site, const char *name, char **out_package, char **out_share_name,
         GError **error)
 {
+	/* the package of that ID, else the first by ID of that share name (no ORDER BY ..
+	 * LIMIT in SQL: SQLite would build a temporary b-tree per lookup) */
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id, share_name FROM packages WHERE id = ?1"
-	                               " OR share_name = ?1 COLLATE NOCASE ORDER BY id = ?1 DESC, id"
-	                               " LIMIT 1", error);
+	                               " OR share_name = ?1 COLLATE NOCASE", error);
+	g_autofree char *best = NULL, *best_share = NULL;
+	gboolean exact = FALSE;
 	gboolean row;
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, name);
-	if (!sms_db_step(site->db, st, &row, error))
-		return FALSE;
-	*out_package = row ? sms_db_col_text(st, 0) : NULL;
+	for (;;) {
+		const char *id;
+		gboolean is_exact;
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		id = sms_db_col_ctext(st, 0);
+		if (id == NULL)
+			continue;
+		is_exact = strcmp(id, name) == 0;
+		if (best == NULL || (is_exact && !exact) ||
+		    (is_exact == exact && strcmp(id, best) < 0)) {
+			g_free(best);
+			g_free(best_share);
+			best = g_strdup(id);
+			best_share = sms_db_col_text(st, 1);
+			exact = is_exact;
+		}
+	}
+	*out_package = g_steal_pointer(&best);
 	if (out_share_name)
-		*out_share_name = row ? sms_db_col_text(st, 1) : NULL;
-	sqlite3_reset(st);
+		*out_share_name = g_steal_pointer(&best_share);
 	return TRUE;
 }
 
@@ -90,7 +110,6 @@ sms_share_open_session(SmsSite *site, const char *server, const char *share, con
 	g_autofree char *pkg = NULL;
 	gboolean revoked = FALSE, known = FALSE;
 	sqlite3_stmt *st;
-	gboolean row;
 
 	if (!check_name("the server", server, error) || !check_name("the share", share, error) ||
 	    !check_name("the file", file, error) || !check_name("the user", user, error))
@@ -120,8 +139,8 @@ sms_share_open_session(SmsSite *site, const char *server, const char *share, con
 		                        "access to %s on %s is revoked: only %s may connect", share,
 		                        srv, site->self->service_account);
 	st = sms_db_stmt(site->db, "INSERT INTO share_sessions(server, package, share, file, user, "
-	                 "machine, opened, closes, kind, job) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	                 "RETURNING id", error);
+	                 "machine, opened, closes, kind, job) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                 error);
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, srv);
@@ -134,11 +153,11 @@ sms_share_open_session(SmsSite *site, const char *server, const char *share, con
 	sms_db_bind_time(st, 8, closes);
 	sms_db_bind_text(st, 9, kind);
 	sms_db_bind_text(st, 10, job);
-	if (!sms_db_step(site->db, st, &row, error))
+	/* the new row's id (RETURNING would cost a temporary table per insert) */
+	if (!sms_db_step_done(site->db, st, error))
 		return FALSE;
 	if (out_id)
-		*out_id = row ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+		*out_id = sqlite3_last_insert_rowid(site->db);
 	return TRUE;
 }
 
