@@ -33,11 +33,42 @@ first_drive(SmsSite *site, const char *server)
 	return g_array_index(s->drives, SmsDriveDef, 0).letter;
 }
 
-char *
-sms_layout_sms_root(SmsSite *site, const char *server)
+/* Layout paths depend only on the site root and its definition, fixed while the site is
+ * open: the frequent ones are computed once per process and argument (key: the argument
+ * as given; a per-site cache table per function). */
+static char *
+layout_memo(SmsSite *site, const char *what, const char *arg,
+            char *(*compute)(SmsSite *site, const char *arg))
+{
+	GHashTable *m;
+	const char *path;
+	if (arg == NULL)
+		return compute(site, arg);
+	m = sms_site_cache_get(site, what);
+	if (m == NULL) {
+		m = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		sms_site_cache_put(site, what, m, (GDestroyNotify)g_hash_table_unref);
+	}
+	path = g_hash_table_lookup(m, arg);
+	if (path == NULL) {
+		char *p = compute(site, arg);
+		g_hash_table_insert(m, g_strdup(arg), p);
+		path = p;
+	}
+	return g_strdup(path);
+}
+
+static char *
+compute_sms_root(SmsSite *site, const char *server)
 {
 	g_autofree char *drive = sms_layout_drive(site, server, first_drive(site, server));
 	return g_build_filename(drive, "SMS", NULL);
+}
+
+char *
+sms_layout_sms_root(SmsSite *site, const char *server)
+{
+	return layout_memo(site, "layout:sms_root", server, compute_sms_root);
 }
 
 const char *
@@ -47,11 +78,18 @@ sms_site_server_name(SmsSite *site)
 	return s ? s->name : "SERVER";
 }
 
+static char *
+compute_site_srv(SmsSite *site, const char *unused)
+{
+	g_autofree char *root = sms_layout_sms_root(site, sms_site_server_name(site));
+	(void)unused;
+	return g_build_filename(root, "SITE.SRV", NULL);
+}
+
 char *
 sms_layout_site_srv(SmsSite *site)
 {
-	g_autofree char *root = sms_layout_sms_root(site, sms_site_server_name(site));
-	return g_build_filename(root, "SITE.SRV", NULL);
+	return layout_memo(site, "layout:site_srv", "", compute_site_srv);
 }
 
 char *
@@ -82,8 +120,8 @@ sms_layout_store(SmsSite *site)
 	return g_build_filename(s, "DESPOOLR.BOX", "STORE", NULL);
 }
 
-char *
-sms_layout_pcmdom(SmsSite *site, const char *domain)
+static char *
+compute_pcmdom(SmsSite *site, const char *domain)
 {
 	g_autofree char *s = sms_layout_site_srv(site);
 	g_autofree char *up = sms_strup(domain);
@@ -92,14 +130,26 @@ sms_layout_pcmdom(SmsSite *site, const char *domain)
 }
 
 char *
-sms_layout_logon_srv(SmsSite *site, const char *server)
+sms_layout_pcmdom(SmsSite *site, const char *domain)
+{
+	return layout_memo(site, "layout:pcmdom", domain, compute_pcmdom);
+}
+
+static char *
+compute_logon_srv(SmsSite *site, const char *server)
 {
 	g_autofree char *r = sms_layout_sms_root(site, server);
 	return g_build_filename(r, "LOGON.SRV", NULL);
 }
 
 char *
-sms_layout_pcins(SmsSite *site, const char *server)
+sms_layout_logon_srv(SmsSite *site, const char *server)
+{
+	return layout_memo(site, "layout:logon_srv", server, compute_logon_srv);
+}
+
+static char *
+compute_pcins(SmsSite *site, const char *server)
 {
 	g_autofree char *l = sms_layout_logon_srv(site, server);
 	g_autofree char *box = sms_strup(site->self->instruction_share);
@@ -107,17 +157,35 @@ sms_layout_pcins(SmsSite *site, const char *server)
 }
 
 char *
-sms_layout_logon_despool(SmsSite *site, const char *server)
+sms_layout_pcins(SmsSite *site, const char *server)
+{
+	return layout_memo(site, "layout:pcins", server, compute_pcins);
+}
+
+static char *
+compute_logon_despool(SmsSite *site, const char *server)
 {
 	g_autofree char *l = sms_layout_logon_srv(site, server);
 	return g_build_filename(l, "DESPOOLR.BOX", NULL);
 }
 
 char *
-sms_layout_smsid(SmsSite *site, const char *server)
+sms_layout_logon_despool(SmsSite *site, const char *server)
+{
+	return layout_memo(site, "layout:logon_despool", server, compute_logon_despool);
+}
+
+static char *
+compute_smsid(SmsSite *site, const char *server)
 {
 	g_autofree char *l = sms_layout_logon_srv(site, server);
 	return g_build_filename(l, "SMSID", NULL);
+}
+
+char *
+sms_layout_smsid(SmsSite *site, const char *server)
+{
+	return layout_memo(site, "layout:smsid", server, compute_smsid);
 }
 
 char *
