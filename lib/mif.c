@@ -300,7 +300,7 @@ sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
 			g_autofree char *val = NULL;
 			gboolean known = FALSE;
 			char *v = eq + 1;
-			for (gsize k = 0; k < G_N_ELEMENTS(keywords); k++)
+			for (gsize k = 0; k < G_N_ELEMENTS(keywords) && !known; k++)
 				if (sms_str_equal_ci(key, keywords[k]))
 					known = TRUE;
 			if (!known) {
