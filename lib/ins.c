@@ -391,8 +391,10 @@ static gboolean
 getstr(Rd *r, char **out, const char *what)
 {
 	guint16 n;
-	g_autofree char *len_what = g_strdup_printf("the length of %s", what);
-	if (!get16(r, &n, len_what) || !need(r, n, what))
+	/* the message only when get16() fails (it names the length field) */
+	g_autofree char *len_what = r->limit - r->off >= 2 ? NULL
+	                            : g_strdup_printf("the length of %s", what);
+	if (!get16(r, &n, len_what ? len_what : what) || !need(r, n, what))
 		return FALSE;
 	if (memchr(r->p + r->off, 0, n)) {
 		g_set_error(r->error, SMS_INS_ERROR, SMS_INS_ERROR_INVALID,
