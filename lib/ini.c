@@ -391,18 +391,26 @@ sms_ini_require(SmsIni *ini, SmsIniSection *sec, const char *key, const char **o
 char *
 sms_ini_to_data(SmsIni *ini, gsize *out_len)
 {
-	GString *buf = g_string_new(NULL);
+	GString *buf = g_string_sized_new(1024);
+	/* appended piece by piece (as "%s" would print: NULL as "(null)") */
+#define PUT(str) g_string_append(buf, (str) ? (str) : "(null)")
 
 	for (guint i = 0; i < ini->sections->len; i++) {
 		SmsIniSection *s = ini->sections->pdata[i];
 		if (i > 0)
 			g_string_append_c(buf, '\n');
-		g_string_append_printf(buf, "[%s]\n", s->name);
+		g_string_append_c(buf, '[');
+		PUT(s->name);
+		g_string_append(buf, "]\n");
 		for (guint j = 0; j < s->entries->len; j++) {
 			SmsIniEntry *e = s->entries->pdata[j];
-			g_string_append_printf(buf, "%s=%s\n", e->name, e->value);
+			PUT(e->name);
+			g_string_append_c(buf, '=');
+			PUT(e->value);
+			g_string_append_c(buf, '\n');
 		}
 	}
+#undef PUT
 	if (out_len)
 		*out_len = buf->len;
 	return g_string_free(buf, FALSE);
