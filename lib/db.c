@@ -3,6 +3,8 @@
 #include "smstime.h"
 #include "atomic.h"
 
+#include <stdarg.h>
+
 G_DEFINE_QUARK(sms-db-error-quark, sms_db_error)
 
 /* Core schema. Times are SmsTime (naive local seconds) in INTEGER columns. Status
@@ -282,6 +284,31 @@ sms_txn_clear(SmsTxn *t)
 			sms_db_rollback(t->db);
 		}
 	}
+}
+
+gboolean
+sms_db_execf(sqlite3 *db, GError **error, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = sms_db_stmt(db, sql, error);
+	va_list ap;
+	int idx = 1;
+	if (st == NULL)
+		return FALSE;
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++, idx++) {
+		if (*f == 's')
+			sms_db_bind_text(st, idx, va_arg(ap, const char *));
+		else if (*f == 'i')
+			sqlite3_bind_int64(st, idx, va_arg(ap, gint64));
+		else if (*f == 't')
+			sms_db_bind_time(st, idx, va_arg(ap, gint64));
+		else if (*f == 'n')
+			sqlite3_bind_null(st, idx);
+		else
+			g_return_val_if_reached((va_end(ap), sqlite3_reset(st), FALSE));
+	}
+	va_end(ap);
+	return sms_db_step_done(db, st, error);
 }
 
 gboolean

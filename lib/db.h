@@ -66,6 +66,11 @@ gboolean sms_db_step_done(sqlite3 *db, sqlite3_stmt *st, GError **error);
 /* Step expecting a row or done: returns TRUE with *has_row. */
 gboolean sms_db_step(sqlite3 *db, sqlite3_stmt *st, gboolean *has_row, GError **error);
 
+/* Run one cached statement expecting SQLITE_DONE; fmt gives the types of the arguments
+ * that follow, one letter per '?': s text (const char *), i integer (gint64), t time
+ * (gint64, SMS_TIME_NONE binds NULL), n NULL (no argument). */
+gboolean sms_db_execf(sqlite3 *db, GError **error, const char *sql, const char *fmt, ...);
+
 /* Binding helpers: NULL text binds NULL; SMS_TIME_NONE binds NULL. */
 void sms_db_bind_text(sqlite3_stmt *st, int idx, const char *s);
 void sms_db_bind_time(sqlite3_stmt *st, int idx, gint64 t);

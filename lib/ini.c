@@ -191,6 +191,19 @@ sms_ini_dir(SmsIni *ini)
 	return g_path_get_dirname(ini->path);
 }
 
+const char *
+sms_ini_section_arg(SmsIniSection *sec, const char *kind)
+{
+	gsize n = strlen(kind);
+	if (g_ascii_strncasecmp(sec->name, kind, n) != 0)
+		return NULL;
+	if (sec->name[n] == '\0')
+		return "";
+	if (sec->name[n] != ' ' && sec->name[n] != '\t')
+		return NULL;
+	return sec->name + n + 1;
+}
+
 SmsIniSection *
 sms_ini_find(SmsIni *ini, const char *section)
 {

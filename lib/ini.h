@@ -50,6 +50,8 @@ SmsIni *sms_ini_load(const char *path, GError **error);
 char *sms_ini_dir(SmsIni *ini);
 
 SmsIniSection *sms_ini_find(SmsIni *ini, const char *section);        /* first match, ci */
+/* "[Site A01]" of kind "Site" -> "A01" ("" for "[Site]"); NULL if of another kind. */
+const char *sms_ini_section_arg(SmsIniSection *sec, const char *kind);
 SmsIniSection *sms_ini_find_or_add(SmsIni *ini, const char *section);
 SmsIniEntry *sms_ini_section_entry(SmsIniSection *sec, const char *key); /* marks used */
 /* Value of key (marks it used) or NULL. */

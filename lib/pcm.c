@@ -76,27 +76,8 @@ ensure_schema(SmsSite *site, GError **error)
 	return sms_db_migrate(site->db, PCM, pcm_migrations, G_N_ELEMENTS(pcm_migrations), error);
 }
 
-/* Run one statement; fmt gives the bindings: s text, i integer, t time (NONE -> NULL). */
-static gboolean
-exec_args(SmsSite *site, GError **error, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *st = sms_db_stmt(site->db, sql, error);
-	va_list ap;
-	int idx = 1;
-	if (st == NULL)
-		return FALSE;
-	va_start(ap, fmt);
-	for (const char *f = fmt; *f; f++, idx++) {
-		if (*f == 's')
-			sms_db_bind_text(st, idx, va_arg(ap, const char *));
-		else if (*f == 'i')
-			sqlite3_bind_int64(st, idx, va_arg(ap, gint64));
-		else if (*f == 't')
-			sms_db_bind_time(st, idx, va_arg(ap, gint64));
-	}
-	va_end(ap);
-	return sms_db_step_done(site->db, st, error);
-}
+/* One statement with its arguments (lib/db.h). */
+#define exec_args(site, error, ...) sms_db_execf((site)->db, error, __VA_ARGS__)
 
 /* ---- clients ------------------------------------------------------------------------ */
 

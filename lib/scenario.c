@@ -59,19 +59,6 @@ sms_scenario_free(SmsScenario *s)
 	g_free(s);
 }
 
-static const char *
-section_arg(SmsIniSection *sec, const char *kind)
-{
-	gsize n = strlen(kind);
-	if (g_ascii_strncasecmp(sec->name, kind, n) != 0)
-		return NULL;
-	if (sec->name[n] == '\0')
-		return "";
-	if (sec->name[n] != ' ' && sec->name[n] != '\t')
-		return NULL;
-	return sec->name + n + 1;
-}
-
 static gboolean
 get_time(SmsIni *ini, SmsIniSection *sec, const char *key, gboolean required,
          gboolean allow_never, SmsTime *out, GError **error)
@@ -488,7 +475,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 		if (sec->used)
 			continue;
 		for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
-			const char *arg = section_arg(sec, kinds[k].kind);
+			const char *arg = sms_ini_section_arg(sec, kinds[k].kind);
 			if (arg == NULL)
 				continue;
 			sec->used = TRUE;

@@ -350,28 +350,6 @@ create_tree(SmsSite *site, GError **error)
 }
 
 static gboolean
-exec_bind(sqlite3 *db, GError **error, const char *sql, const char *fmt, ...)
-{
-	/* fmt: one char per parameter: s = const char*, i = gint64, n = NULL */
-	sqlite3_stmt *st = sms_db_stmt(db, sql, error);
-	va_list ap;
-	int idx = 1;
-	if (st == NULL)
-		return FALSE;
-	va_start(ap, fmt);
-	for (const char *f = fmt; *f; f++, idx++) {
-		if (*f == 's')
-			sms_db_bind_text(st, idx, va_arg(ap, const char *));
-		else if (*f == 'i')
-			sqlite3_bind_int64(st, idx, va_arg(ap, gint64));
-		else
-			sqlite3_bind_null(st, idx);
-	}
-	va_end(ap);
-	return sms_db_step_done(db, st, error);
-}
-
-static gboolean
 populate_db(SmsSite *site, GError **error)
 {
 	SmsWorldDef *w = site->def;
@@ -380,7 +358,7 @@ populate_db(SmsSite *site, GError **error)
 	if (!sms_db_meta_set(db, "site_code", site->code, error) ||
 	    !sms_db_meta_set(db, "created_by", "smsemu " SMS_VERSION, error))
 		return FALSE;
-	if (!exec_bind(db, error, "INSERT INTO sites(code, name, parent, response, root, is_local) "
+	if (!sms_db_execf(db, error, "INSERT INTO sites(code, name, parent, response, root, is_local) "
 	               "VALUES (?, ?, ?, ?, ?, 1)", "sssis", site->code, site->self->name,
 	               site->self->parent, (gint64)site->self->response, site->root))
 		return FALSE;
@@ -392,20 +370,20 @@ populate_db(SmsSite *site, GError **error)
 		/* a child site's parent is us unless our own parent's address */
 		if (site->self->parent == NULL || !sms_str_equal_ci(a->code, site->self->parent))
 			parent = site->code;
-		if (!exec_bind(db, error, "INSERT OR REPLACE INTO sites(code, name, parent, response, "
+		if (!sms_db_execf(db, error, "INSERT OR REPLACE INTO sites(code, name, parent, response, "
 		               "root, is_local) VALUES (?, ?, ?, NULL, ?, 0)", "ssss", a->code, a->code,
 		               parent, a->root))
 			return FALSE;
 	}
 	for (guint i = 0; i < w->servers->len; i++) {
 		SmsServerDef *s = w->servers->pdata[i];
-		if (!exec_bind(db, error, "INSERT INTO servers(name, site, roles) VALUES (?, ?, ?)",
+		if (!sms_db_execf(db, error, "INSERT INTO servers(name, site, roles) VALUES (?, ?, ?)",
 		               "ssi", s->name, s->site, (gint64)s->roles))
 			return FALSE;
 		for (guint j = 0; j < s->drives->len; j++) {
 			SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, j);
 			char letter[2] = { d->letter, 0 };
-			if (!exec_bind(db, error, "INSERT INTO drives(server, letter, capacity_mb, ord) "
+			if (!sms_db_execf(db, error, "INSERT INTO drives(server, letter, capacity_mb, ord) "
 			               "VALUES (?, ?, ?, ?)", "ssii", s->name, letter, d->capacity_mb,
 			               (gint64)j))
 				return FALSE;
@@ -413,11 +391,11 @@ populate_db(SmsSite *site, GError **error)
 	}
 	for (guint i = 0; i < w->domains->len; i++) {
 		SmsDomainDef *d = w->domains->pdata[i];
-		if (!exec_bind(db, error, "INSERT INTO domains(name, site) VALUES (?, ?)", "ss",
+		if (!sms_db_execf(db, error, "INSERT INTO domains(name, site) VALUES (?, ?)", "ss",
 		               d->name, d->site))
 			return FALSE;
 		for (guint j = 0; j < d->logon_servers->len; j++)
-			if (!exec_bind(db, error, "INSERT INTO domain_logon_servers(domain, server, ord) "
+			if (!sms_db_execf(db, error, "INSERT INTO domain_logon_servers(domain, server, ord) "
 			               "VALUES (?, ?, ?)", "ssi", d->name,
 			               (const char *)d->logon_servers->pdata[j], (gint64)j))
 				return FALSE;
@@ -425,18 +403,18 @@ populate_db(SmsSite *site, GError **error)
 	for (guint i = 0; i < w->workstations->len; i++) {
 		SmsWorkstationDef *k = w->workstations->pdata[i];
 		SmsDomainDef *d = sms_world_def_domain(w, k->domain);
-		if (!exec_bind(db, error, "INSERT INTO machines(name, site, domain, platform, user, "
+		if (!sms_db_execf(db, error, "INSERT INTO machines(name, site, domain, platform, user, "
 		               "clock_offset) VALUES (?, ?, ?, ?, ?, ?)", "sssssi", k->name, d->site,
 		               d->name, k->platform, k->user, (gint64)k->clock_offset))
 			return FALSE;
 	}
 	for (guint i = 0; i < w->groups->len; i++) {
 		SmsGroupDef *g = w->groups->pdata[i];
-		if (!exec_bind(db, error, "INSERT INTO machine_groups(name, site) VALUES (?, ?)", "ss",
+		if (!sms_db_execf(db, error, "INSERT INTO machine_groups(name, site) VALUES (?, ?)", "ss",
 		               g->name, g->site))
 			return FALSE;
 		for (guint j = 0; j < g->members->len; j++)
-			if (!exec_bind(db, error, "INSERT OR IGNORE INTO machine_group_members(grp, "
+			if (!sms_db_execf(db, error, "INSERT OR IGNORE INTO machine_group_members(grp, "
 			               "machine) VALUES (?, ?)", "ss", g->name,
 			               (const char *)g->members->pdata[j]))
 				return FALSE;

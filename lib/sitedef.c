@@ -146,20 +146,6 @@ sms_world_def_free(SmsWorldDef *w)
 	g_free(w);
 }
 
-/* "Site A01" -> "A01"; returns NULL if the section is not of that kind. */
-static const char *
-section_arg(SmsIniSection *sec, const char *kind)
-{
-	gsize n = strlen(kind);
-	if (g_ascii_strncasecmp(sec->name, kind, n) != 0)
-		return NULL;
-	if (sec->name[n] == '\0')
-		return "";
-	if (sec->name[n] != ' ' && sec->name[n] != '\t')
-		return NULL;
-	return sec->name + n + 1;
-}
-
 static gboolean
 valid_name(const char *s, gsize maxlen)
 {
@@ -545,7 +531,7 @@ sms_world_def_parse_sections(SmsWorldDef *w, SmsIni *ini, GError **error)
 	for (guint i = 0; i < ini->sections->len; i++) {
 		SmsIniSection *sec = ini->sections->pdata[i];
 		for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
-			const char *arg = section_arg(sec, kinds[k].kind);
+			const char *arg = sms_ini_section_arg(sec, kinds[k].kind);
 			if (arg == NULL)
 				continue;
 			sec->used = TRUE;
