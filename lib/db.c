@@ -257,6 +257,35 @@ sms_db_rollback(sqlite3 *db)
 }
 
 gboolean
+sms_db_suspend(sqlite3 *db, int *out_depth, GError **error)
+{
+	DbExtra *x = db_extra(db);
+	int depth = x->txn_depth;
+	if (depth > 0) {
+		if (!sms_db_exec(db, "COMMIT", error)) {
+			sms_db_rollback(db);
+			return FALSE;
+		}
+		x->txn_depth = 0;
+	}
+	*out_depth = depth;
+	return TRUE;
+}
+
+gboolean
+sms_db_resume(sqlite3 *db, int depth, GError **error)
+{
+	DbExtra *x = db_extra(db);
+	g_return_val_if_fail(x->txn_depth == 0, FALSE);
+	if (depth == 0)
+		return TRUE;
+	if (!sms_db_exec(db, "BEGIN IMMEDIATE", error))
+		return FALSE;
+	x->txn_depth = depth;
+	return TRUE;
+}
+
+gboolean
 sms_txn_begin(SmsTxn *t, GError **error)
 {
 	if (!sms_db_begin(t->db, error))

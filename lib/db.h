@@ -61,6 +61,13 @@ gboolean sms_txn_commit(SmsTxn *t, GError **error);
 void sms_txn_clear(SmsTxn *t);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SmsTxn, sms_txn_clear)
 
+/* Let go of the write lock in the middle of a (possibly nested) transaction, e.g. while a
+ * real command runs for minutes: what was done so far is committed and *out_depth says
+ * how deep the transaction was (0: none); sms_db_resume begins a new one at that depth, so
+ * that the callers' commits and guards work as before. */
+gboolean sms_db_suspend(sqlite3 *db, int *out_depth, GError **error);
+gboolean sms_db_resume(sqlite3 *db, int depth, GError **error);
+
 /* Step a statement expecting SQLITE_DONE. */
 gboolean sms_db_step_done(sqlite3 *db, sqlite3_stmt *st, GError **error);
 /* Step expecting a row or done: returns TRUE with *has_row. */

@@ -1013,7 +1013,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 	g_auto(SmsFd) lockfd = -1;
 	StatusMif mif = { MIF_NONE, NULL, NULL, FALSE };
 	const char *result = "Failed";
-	int status = 0;
+	int status = 0, depth = 0;
 	pid_t pid;
 	{
 		g_autofree char *wdir = sms_layout_workstation(site, c->machine);
@@ -1033,6 +1033,11 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 	}
 	sms_log(site, PCM, now, "%s: running %s for job %s in %s (timeout %" G_GINT64_FORMAT " s)",
 	        c->machine, cmd->command_line, cmd->job, dir, timeout);
+	/* The site database is not held while the command runs (it may take minutes, and
+	 * may itself use the site): what was done so far is committed; a crash meanwhile
+	 * runs the command again at the next check. */
+	if (!sms_db_suspend(site->db, &depth, error))
+		return FALSE;
 	pid = fork();
 	if (pid == 0) {
 		if (chdir(dir) < 0)
@@ -1041,9 +1046,13 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 		execl("/bin/sh", "sh", "-c", cmd->command_line, (char *)NULL);
 		_exit(127);
 	}
-	if (pid < 0)
+	if (pid < 0) {
+		int e = errno;
+		if (!sms_db_resume(site->db, depth, error))
+			return FALSE;
 		return executed(site, c, cmd, server, "Failed", detail = g_strdup_printf(
-		                "cannot start the command: %s", g_strerror(errno)), NULL, now, error);
+		                "cannot start the command: %s", g_strerror(e)), NULL, now, error);
+	}
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
@@ -1051,12 +1060,16 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 		if ((g_get_real_time() - start) / G_USEC_PER_SEC >= timeout) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
+			if (!sms_db_resume(site->db, depth, error))
+				return FALSE;
 			detail = g_strdup_printf("timed out after %" G_GINT64_FORMAT " s (the command did "
 			                         "not end; killed)", timeout);
 			return executed(site, c, cmd, server, "Failed", detail, NULL, now, error);
 		}
 		g_usleep(20000);
 	}
+	if (!sms_db_resume(site->db, depth, error))
+		return FALSE;
 	/* a status MIF written into the Windows directory after the start wins, and is
 	 * passed on as it is */
 	{

@@ -136,4 +136,33 @@ kill -TERM $pid; wait $pid; rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM stops it cleanly" || { cat "$T/run.out"; not_ok "pcm run exit $rc"; }
 check_grep "a clean stop is logged" "pcm stopping (signal)" "$S/logs/pcm.log"
 check_fails "pcm run for a workstation that never logged on" pcm --site "$S" --workstation WKS0004 run
+
+# The site database is not held while a real command runs: a command that itself writes
+# to the site (here an administrator's command) finishes at once, not after the busy
+# timeout (30 s) or the command timeout (10 s).
+S2="$T/B01"
+jobsvc --site "$S2" init "$T/site.ini" >/dev/null
+jobsvc --site "$S2" clock set "1996-02-01 08:00" >/dev/null
+cat > "$T/db.pdf" <<EOS
+[PDF]
+Version=1.0
+[Package Definition]
+Product=Db
+SetupVariations=Db
+[Db Setup]
+CommandLine=jobsvc --site "\$SMSEMU_TEST_SITE" machine-group create WHILE-RUNNING
+UserInputRequired=FALSE
+SupportedPlatforms=Windows NT (x86)
+EOS
+jobsvc --site "$S2" package import "$T/db.pdf" --source "$T/pkg" >/dev/null
+jobsvc --site "$S2" job create --type "Run Command On Workstation" --package A0100001 --command Db \
+	--target "Machine Path: A01|CORP|WKS0001" --mandatory-after "1996-02-01 08:00" >/dev/null
+logon --site "$S2" user ann --workstation WKS0001 >/dev/null
+jobsvc --site "$S2" poll >/dev/null; despooler --site "$S2" poll >/dev/null; logon --site "$S2" poll >/dev/null
+pcm --site "$S2" --workstation WKS0001 --execute poll >/dev/null
+jobsvc --site "$S2" clock set "1996-02-01 08:05" >/dev/null
+SMSEMU_TEST_SITE="$S2" SMSEMU_PCM_TIMEOUT=10 pcm --site "$S2" --workstation WKS0001 --execute poll > "$T/dblist" 2>&1
+check_grep "a command that writes to the site database succeeds" "A0100001 .*exit code 0" "$T/dblist"
+jobsvc --site "$S2" machine-group list > "$T/groups"
+check_grep "... and its write is there" "WHILE-RUNNING" "$T/groups"
 done_testing
