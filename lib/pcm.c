@@ -201,8 +201,7 @@ read_settings(SmsSite *site, const char *machine, Settings *s)
 {
 	g_autofree char *path = smsini_path(site, machine);
 	g_autoptr(SmsSmsIni) ini = NULL;
-	if (!sms_smsini_load(path, &ini, NULL))
-		g_clear_pointer(&ini, sms_smsini_free);
+	(void)sms_smsini_load(path, &ini, NULL);   /* unreadable: the defaults */
 	settings_from(site, ini, s);
 }
 
@@ -1487,20 +1486,13 @@ sms_pcm_client_pass(SmsSite *site, const char *machine, SmsPcmMode mode, SmsTime
 	return check_one(site, up, now, FALSE, mode, error);
 }
 
-SmsTime
-sms_pcm_client_next_wakeup(SmsSite *site, const char *machine, SmsTime now)
+/* A wake-up from a row (next due time or NULL, disconnected now?): now when a forced
+ * disconnection waits, else the due time (not before now). */
+static SmsTime
+wakeup_row(SmsSite *site, sqlite3_stmt *st, SmsTime now)
 {
-	g_autofree char *up = sms_strup(machine);
-	sqlite3_stmt *st;
-	gboolean row;
 	SmsTime next = SMS_TIME_NEVER;
-	if (!ensure_schema(site, NULL))
-		return SMS_TIME_NEVER;
-	st = sms_db_stmt(site->db, "SELECT next_due, EXISTS (" DISCONNECTED_SQL " AND c.machine = ?1)"
-	                 " FROM pcm_clients WHERE machine = ?1", NULL);
-	if (st == NULL)
-		return SMS_TIME_NEVER;
-	sms_db_bind_text(st, 1, up);
+	gboolean row;
 	if (sms_db_step(site->db, st, &row, NULL) && row) {
 		if (sqlite3_column_int(st, 1))
 			next = now;
@@ -1509,6 +1501,21 @@ sms_pcm_client_next_wakeup(SmsSite *site, const char *machine, SmsTime now)
 	}
 	sqlite3_reset(st);
 	return next;
+}
+
+SmsTime
+sms_pcm_client_next_wakeup(SmsSite *site, const char *machine, SmsTime now)
+{
+	g_autofree char *up = sms_strup(machine);
+	sqlite3_stmt *st;
+	if (!ensure_schema(site, NULL))
+		return SMS_TIME_NEVER;
+	st = sms_db_stmt(site->db, "SELECT next_due, EXISTS (" DISCONNECTED_SQL " AND c.machine = ?1)"
+	                 " FROM pcm_clients WHERE machine = ?1", NULL);
+	if (st == NULL)
+		return SMS_TIME_NEVER;
+	sms_db_bind_text(st, 1, up);
+	return wakeup_row(site, st, now);
 }
 
 static gboolean
@@ -1577,22 +1584,13 @@ SmsTime
 sms_pcm_site_next_wakeup(SmsSite *site, SmsTime now)
 {
 	sqlite3_stmt *st;
-	gboolean row;
-	SmsTime next = SMS_TIME_NEVER;
 	if (!ensure_schema(site, NULL))
 		return SMS_TIME_NEVER;
 	st = sms_db_stmt(site->db, "SELECT min(next_due), EXISTS (" DISCONNECTED_SQL ") FROM "
 	                 "pcm_clients", NULL);
 	if (st == NULL)
 		return SMS_TIME_NEVER;
-	if (sms_db_step(site->db, st, &row, NULL) && row) {
-		if (sqlite3_column_int(st, 1))
-			next = now;
-		else if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			next = MAX(now, sqlite3_column_int64(st, 0));
-	}
-	sqlite3_reset(st);
-	return next;
+	return wakeup_row(site, st, now);
 }
 
 /* ---- user actions -------------------------------------------------------------------- */

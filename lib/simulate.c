@@ -70,6 +70,7 @@ typedef struct {
 	guint agg_count;
 	gboolean trace;          /* SMSEMU_SIM_TRACE: say on stderr what is due when */
 	gboolean strict;         /* SMSEMU_SIM_STRICT: a wake-up that finds nothing due fails */
+	char next_who[64];       /* "A01 logon": what the last next_due() found earliest */
 } Sim;
 
 static void
@@ -522,6 +523,7 @@ static SmsTime
 next_due(Sim *sim, SmsTime now)
 {
 	SmsTime next = SMS_TIME_NEVER;
+	g_strlcpy(sim->next_who, "a scenario event", sizeof sim->next_who);
 	if (sim->next_timed < sim->timed->len)
 		next = ((Timed *)sim->timed->pdata[sim->next_timed])->at;
 	for (guint i = 0; i < sim->sites->len; i++) {
@@ -530,8 +532,11 @@ next_due(Sim *sim, SmsTime now)
 		read_begin(site, &open);
 		for (gsize c = 0; c < G_N_ELEMENTS(components); c++) {
 			SmsTime t = components[c].wake(site, now);
-			if (t < next)
+			if (t < next) {
 				next = t;
+				g_snprintf(sim->next_who, sizeof sim->next_who, "%s %s", site->code,
+				           components[c].name);
+			}
 			if (sim->trace && t != SMS_TIME_NEVER)
 				g_printerr("sim-trace %s: %s %s due at %s\n", sms_time_str(now), site->code,
 				           components[c].name, sms_time_str(t));
@@ -559,22 +564,6 @@ check_repeat_has_end(SmsScenario *scn, gboolean has_until, GError **error)
 				                        (const char *)j->values->pdata[k]);
 	}
 	return TRUE;
-}
-
-/* "A01 logon": the first component that, at `now`, is due at `t`, for an error message. */
-static const char *
-due_component(Sim *sim, SmsTime now, SmsTime t)
-{
-	static char buf[64];
-	for (guint i = 0; i < sim->sites->len; i++) {
-		SmsSite *site = sim->sites->pdata[i];
-		for (gsize c = 0; c < G_N_ELEMENTS(components); c++)
-			if (components[c].wake(site, now) <= t) {
-				g_snprintf(buf, sizeof buf, "%s %s", site->code, components[c].name);
-				return buf;
-			}
-	}
-	return "a scenario event";
 }
 
 /* The site a logon of the timeline happens at; NULL for any other timed event. */
@@ -722,7 +711,6 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
-	char woken_by[64] = "";
 
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
@@ -784,7 +772,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		 * would be due now; if nothing is, that wake-up was a promise not kept. */
 		if (sim.strict && steps > 0 && !anything_due(&sim, now)) {
 			sms_throw(error, SMS_ERROR_STATE, "%s: %s said it had work due at %s, but "
-			          "nothing was due then (a bug)", opt->scenario_path, woken_by,
+			          "nothing was due then (a bug)", opt->scenario_path, sim.next_who,
 			          sms_time_str(now));
 			goto out;
 		}
@@ -802,12 +790,10 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 			          "%s: nothing happened in %u wake-ups up to %s, yet %s still has work "
 			          "due at %s (a bug: please report it with the scenario; an Until= "
 			          "in [Scenario] bounds the run)", opt->scenario_path,
-			          SIM_MAX_QUIET_STEPS, sms_time_str(now), due_component(&sim, now, next),
+			          SIM_MAX_QUIET_STEPS, sms_time_str(now), sim.next_who,
 			          sms_time_str(next));
 			goto out;
 		}
-		if (sim.strict)
-			g_strlcpy(woken_by, due_component(&sim, now, next), sizeof woken_by);
 		now = next;
 	}
 	if (until != SMS_TIME_NEVER && now < until) {
