@@ -6,7 +6,7 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd); BIN=${SMSEMU_BIN:-$TOP/bin}
 T=$(mktemp -d "${TMPDIR:-/tmp}/smsemu-bench.XXXXXX"); [ -n "${SMSEMU_KEEP_TMP:-}" ] || trap 'rm -rf "$T"' EXIT
-export SMSEMU_FSYNC=0
+# a simulation never syncs (smsemu-scenario(5)); nothing to turn off
 for N in ${SIM_SIZES:-1000 10000 100000}; do
 	per=$((N / 10))
 	{

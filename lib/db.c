@@ -574,14 +574,14 @@ sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error)
 	}
 	sqlite3_busy_timeout(db, 30000);
 	sqlite3_extended_result_codes(db, 1);
-	if (!sms_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                     "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
-	                     "PRAGMA temp_store = MEMORY;", error)) {
+	/* synchronous first: switching a new database to WAL syncs unless it is OFF */
+	if (!sms_db_exec(db, sms_sync_enabled() ? "PRAGMA synchronous = NORMAL;"
+	                                        : "PRAGMA synchronous = OFF;", error) ||
+	    !sms_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+	                     "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", error)) {
 		g_prefix_error(error, "%s: ", path);
 		return FALSE;
 	}
-	if (!sms_sync_enabled())
-		(void)sms_db_exec(db, "PRAGMA synchronous = OFF", NULL);
 	if (!migrate_core(db, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return FALSE;

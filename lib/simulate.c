@@ -711,12 +711,19 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
+	gboolean sync_was_off;
 
+	/* A simulation reproduces crashes with its own fault points; what it writes need
+	 * not survive a real one: no fsync or syncfs, and SQLite with synchronous=OFF. */
+	sync_was_off = sms_sync_set_off(TRUE);
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
 	    !check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
-	                          SMS_TIME_NONE, error))
+	                          SMS_TIME_NONE, error)) {
+		sms_scenario_free(sim.scn);
+		sms_sync_set_off(sync_was_off);
 		return FALSE;
+	}
 	if (opt->site_dir) {
 		dir = g_canonicalize_filename(opt->site_dir, NULL);
 		if (!sms_mkdir_p(dir, error))
@@ -816,5 +823,6 @@ out:
 		}
 	}
 	sim_clear(&sim);
+	sms_sync_set_off(sync_was_off);
 	return ok;
 }
