@@ -162,7 +162,16 @@ repair_line(SmsSmsIni *s, GPtrArray *lines, guint index, const char *msg)
 static SmsIni *
 parse_repairing(SmsSmsIni *s, const char *data, gsize len)
 {
-	g_autoptr(GPtrArray) lines = split_lines(data, len);
+	g_autoptr(GPtrArray) lines = NULL;
+	/* The usual file needs no repair: without a CR, the lines the INI reader sees are
+	 * the lines counted here, so a clean parse of the file as it is is the answer
+	 * (same sections, entries and line numbers), without splitting it first. */
+	if (memchr(data, '\r', len) == NULL) {
+		SmsIni *ini = sms_ini_parse(PARSE_NAME, data, len, NULL);
+		if (ini)
+			return ini;
+	}
+	lines = split_lines(data, len);
 	for (int round = 0; round <= MAX_REPAIRS; round++) {
 		g_autoptr(GString) text = join_lines(lines);
 		g_autoptr(GError) e = NULL;
