@@ -7,6 +7,7 @@
 #include "job.h"
 #include "reg.h"
 #include "site.h"
+#include "smsini.h"
 
 #include <stdio.h>
 
@@ -716,11 +717,13 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	/* A simulation reproduces crashes with its own fault points; what it writes need
 	 * not survive a real one: no fsync or syncfs, and SQLite with synchronous=OFF. */
 	sync_was_off = sms_sync_set_off(TRUE);
+	sms_smsini_cache_enable(TRUE);
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
 	    !check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
 	                          SMS_TIME_NONE, error)) {
 		sms_scenario_free(sim.scn);
+		sms_smsini_cache_enable(FALSE);
 		sms_sync_set_off(sync_was_off);
 		return FALSE;
 	}
@@ -823,6 +826,7 @@ out:
 		}
 	}
 	sim_clear(&sim);
+	sms_smsini_cache_enable(FALSE);
 	sms_sync_set_off(sync_was_off);
 	return ok;
 }

@@ -88,6 +88,11 @@ gboolean sms_smsini_save(SmsSmsIni *s, SmsSyncMode sync, gboolean *out_changed,
                          GError **error);
 /* The text sms_smsini_save would write (fields applied to s->ini). */
 char *sms_smsini_to_data(SmsSmsIni *s, gsize *out_len, GError **error);
+/* While on, load and save remember the bytes of each SMS.INI they read or wrote and use
+ * them while stat(2) shows the same file (device, inode, size, mtime, ctime): no re-read
+ * of an unchanged file, no read to compare before a save. Off by default; the simulator
+ * turns it on (one process writes the whole tree). Not thread-safe. */
+void sms_smsini_cache_enable(gboolean on);
 
 /* An SMS ID: site code (3) + logon-server range (2) + sequence (3), digits and upper-case
  * letters (base 36), e.g. "SKZ01000" (notes §6.2). */
