@@ -550,6 +550,16 @@ migrate_core(sqlite3 *db, GError **error)
 	return TRUE;
 }
 
+static gboolean exclusive_for_process;
+
+gboolean
+sms_db_set_exclusive(gboolean on)
+{
+	gboolean was = exclusive_for_process;
+	exclusive_for_process = on;
+	return was;
+}
+
 gboolean
 sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error)
 {
@@ -577,6 +587,8 @@ sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error)
 	/* synchronous first: switching a new database to WAL syncs unless it is OFF */
 	if (!sms_db_exec(db, sms_sync_enabled() ? "PRAGMA synchronous = NORMAL;"
 	                                        : "PRAGMA synchronous = OFF;", error) ||
+	    (exclusive_for_process &&
+	     !sms_db_exec(db, "PRAGMA locking_mode = EXCLUSIVE;", error)) ||
 	    !sms_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
 	                     "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", error)) {
 		g_prefix_error(error, "%s: ", path);

@@ -22,6 +22,11 @@ typedef enum {
 
 /* Open (creating if asked) and bring the core schema up to date. */
 gboolean sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error);
+/* Databases opened from now on hold their lock until closed (SQLite locking_mode =
+ * EXCLUSIVE: no file lock per transaction, the WAL index in the process's memory). Only
+ * for a process that is the only user of its databases (the simulator); returns the
+ * previous setting. */
+gboolean sms_db_set_exclusive(gboolean on);
 
 typedef struct {
 	int version;            /* 1, 2, ... in order */

@@ -712,18 +712,20 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
-	gboolean sync_was_off;
+	gboolean sync_was_off, db_was_exclusive;
 
 	/* A simulation reproduces crashes with its own fault points; what it writes need
 	 * not survive a real one: no fsync or syncfs, and SQLite with synchronous=OFF. */
 	sync_was_off = sms_sync_set_off(TRUE);
 	sms_smsini_cache_enable(TRUE);
+	db_was_exclusive = sms_db_set_exclusive(TRUE);
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
 	    !check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
 	                          SMS_TIME_NONE, error)) {
 		sms_scenario_free(sim.scn);
 		sms_smsini_cache_enable(FALSE);
+		sms_db_set_exclusive(db_was_exclusive);
 		sms_sync_set_off(sync_was_off);
 		return FALSE;
 	}
@@ -827,6 +829,7 @@ out:
 	}
 	sim_clear(&sim);
 	sms_smsini_cache_enable(FALSE);
+	sms_db_set_exclusive(db_was_exclusive);
 	sms_sync_set_off(sync_was_off);
 	return ok;
 }
