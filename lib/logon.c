@@ -3,6 +3,7 @@
  * §6.2) and a user logging on at a workstation (SMSLS, notes §6.3). */
 #include "components.h"
 #include "atomic.h"
+#include "boxwatch.h"
 #include "db.h"
 #include "ini.h"
 #include "logon.h"
@@ -445,10 +446,24 @@ status_waiting(SmsSite *site)
 		if (!sms_str_equal_ci(s->site, site->code) || !(s->roles & SMS_ROLE_LOGON))
 			continue;
 		box = sms_layout_logon_despool(site, s->name);
-		d = g_dir_open(box, 0, NULL);
-		while (d && (name = g_dir_read_name(d)) != NULL)
-			if (g_str_has_suffix(name, ".SNI") || g_str_has_suffix(name, ".PCK"))
+		{
+			/* the box is listed again only after something changed in it */
+			g_autofree char *key = g_strconcat("logon-status:", box, NULL);
+			gboolean waiting = FALSE;
+			SmsBoxToken t;
+			if (sms_box_answer_get(key, &waiting)) {
+				if (waiting)
+					return TRUE;
+				continue;
+			}
+			t = sms_box_watch(key, box, site->root);
+			d = g_dir_open(box, 0, NULL);
+			while (!waiting && d && (name = g_dir_read_name(d)) != NULL)
+				waiting = g_str_has_suffix(name, ".SNI") || g_str_has_suffix(name, ".PCK");
+			sms_box_answer_put(t, waiting);
+			if (waiting)
 				return TRUE;
+		}
 	}
 	return FALSE;
 }
@@ -631,9 +646,8 @@ maintain_uid(SmsSite *site, const char *server, SmsTime now, GError **error)
 }
 
 static gboolean
-uid_due(SmsSite *site, const char *server)
+uid_due_listed(const char *dir)
 {
-	g_autofree char *dir = sms_layout_smsid(site, server);
 	g_autoptr(GPtrArray) uids = list_dir(dir, ".UID");
 	guint64 range, seq;
 	g_autofree char *id = NULL;
@@ -641,6 +655,22 @@ uid_due(SmsSite *site, const char *server)
 		return TRUE;
 	id = g_strndup(uids->pdata[0], strlen(uids->pdata[0]) - 4);
 	return smsid_split(id, &range, &seq) && seq > SMS_SMSID_RANGE_END;
+}
+
+/* The SMSID directory is listed again only after something changed in it. */
+static gboolean
+uid_due(SmsSite *site, const char *server)
+{
+	g_autofree char *dir = sms_layout_smsid(site, server);
+	g_autofree char *key = g_strconcat("logon-uid:", dir, NULL);
+	gboolean due;
+	SmsBoxToken t;
+	if (sms_box_answer_get(key, &due))
+		return due;
+	t = sms_box_watch(key, dir, site->root);
+	due = uid_due_listed(dir);
+	sms_box_answer_put(t, due);
+	return due;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
