@@ -27,6 +27,7 @@ static int watch_fd = -2;   /* -2: not opened yet; -1: unavailable */
 static GHashTable *entries; /* key -> Entry* */
 static GHashTable *live;    /* wd -> TRUE while the kernel watches it */
 static guint64 events_seen;
+static gboolean quiet;      /* between sms_box_quiet_begin and _end: queue read once */
 
 static void
 entry_free(gpointer p)
@@ -122,7 +123,8 @@ sms_box_answer_get(const char *key, gboolean *out)
 	e = g_hash_table_lookup(entries, key);
 	if (e == NULL || !e->valid)
 		return FALSE;
-	drain();
+	if (!quiet)
+		drain();
 	if (!e->valid)
 		return FALSE;
 	*out = e->answer;
@@ -208,6 +210,20 @@ sms_box_answer_put(SmsBoxToken token, gboolean answer)
 		return;   /* changed while it was listed: compute again next time */
 	e->valid = TRUE;
 	e->answer = answer;
+}
+
+void
+sms_box_quiet_begin(void)
+{
+	if (ready())
+		drain();
+	quiet = TRUE;
+}
+
+void
+sms_box_quiet_end(void)
+{
+	quiet = FALSE;
 }
 
 void

@@ -33,6 +33,11 @@ gboolean sms_box_answer_get(const char *key, gboolean *out);
 SmsBoxToken sms_box_watch(const char *key, const char *dir, const char *top);
 /* Keep answer under the token's key unless the directory changed since sms_box_watch. */
 void sms_box_answer_put(SmsBoxToken token, gboolean answer);
+/* A stretch of code that changes no file (a next wake-up): the event queue is read once
+ * at the beginning instead of at every sms_box_answer_get. Changes made by other
+ * processes meanwhile are seen at the next read, as if they had come a moment later. */
+void sms_box_quiet_begin(void);
+void sms_box_quiet_end(void);
 /* Forget every kept answer (a caller that changed what its answers depend on). */
 void sms_box_forget_all(void);
 /* Answers kept and watch events read so far (tests). */

@@ -76,12 +76,22 @@ list_dir(const char *dir, const char *suffix)
 	return names;
 }
 
-/* A logon server is reachable when its LOGON.SRV directory exists. */
+/* A logon server is reachable when its LOGON.SRV directory exists (looked at again only
+ * after something changed in its parent, lib/boxwatch.h). */
 static gboolean
 server_reachable(SmsSite *site, const char *server)
 {
 	g_autofree char *dir = sms_layout_logon_srv(site, server);
-	return g_file_test(dir, G_FILE_TEST_IS_DIR);
+	g_autofree char *parent = g_path_get_dirname(dir);
+	g_autofree char *key = g_strconcat("logon-reachable:", dir, NULL);
+	gboolean yes;
+	SmsBoxToken t;
+	if (sms_box_answer_get(key, &yes))
+		return yes;
+	t = sms_box_watch(key, parent, site->root);
+	yes = g_file_test(dir, G_FILE_TEST_IS_DIR);
+	sms_box_answer_put(t, yes);
+	return yes;
 }
 
 static gboolean
@@ -694,8 +704,21 @@ sms_logon_pass(SmsSite *site, SmsTime now, GError **error)
 	return collect_status(site, now, error);
 }
 
+static SmsTime next_wakeup(SmsSite *site, SmsTime now);
+
 SmsTime
 sms_logon_next_wakeup(SmsSite *site, SmsTime now)
+{
+	SmsTime t;
+	/* changes nothing: the boxes' event queue is read once */
+	sms_box_quiet_begin();
+	t = next_wakeup(site, now);
+	sms_box_quiet_end();
+	return t;
+}
+
+static SmsTime
+next_wakeup(SmsSite *site, SmsTime now)
 {
 	g_autoptr(GError) error = NULL;
 	SmsTime recheck = 0;

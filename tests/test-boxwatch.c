@@ -65,6 +65,18 @@ test_kept_until_changed(void)
 		sms_box_answer_put(t, FALSE);
 		g_assert_false(sms_box_answer_get("k", &answer));
 	}
+	/* a quiet stretch reads the queue once, at its beginning */
+	keep("k", box, top, TRUE);
+	g_assert_cmpint(unlink(f), ==, 0);
+	sms_box_quiet_begin();
+	g_assert_false(sms_box_answer_get("k", &answer));   /* the deletion came before */
+	sms_box_quiet_end();
+	keep("k", box, top, FALSE);
+	sms_box_quiet_begin();
+	g_assert_true(sms_box_answer_get("k", &answer));
+	sms_box_quiet_end();
+	g_assert_true(g_file_set_contents(f, "x", 1, NULL));
+	g_assert_false(sms_box_answer_get("k", &answer));   /* read again outside */
 	/* forgetting drops everything */
 	keep("k", box, top, TRUE);
 	sms_box_forget_all();
