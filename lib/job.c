@@ -977,27 +977,26 @@ check_source(const char *what, const char *dir, const char *pdf_path, GError **e
 	return TRUE;
 }
 
-gboolean
-sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
-                   const char *server_source, const char *name, char **out_id, GError **error)
+/* What `package import` reads before it writes anything: the PDF (parsed) and the two
+ * source directories (resolved as the PDF's ImportDirectory/SetupDirectory when not
+ * given, and checked). */
+static gboolean
+package_prepare(const char *pdf_path, const char *source, const char *server_source,
+                SmsPdf **out_pdf, char **out_data, gsize *out_len, char **out_src,
+                char **out_ssrc, GError **error)
 {
 	g_autoptr(SmsPdf) pdf = NULL;
-	g_autoptr(SmsPackage) p = g_new0(SmsPackage, 1);
 	g_autofree char *pdf_abs = g_canonicalize_filename(pdf_path, NULL);
 	g_autofree char *pdf_dir = g_path_get_dirname(pdf_abs);
 	g_autofree char *src = NULL;
 	g_autofree char *ssrc = NULL;
 	g_autofree char *data = NULL;
-	g_autofree char *pkg_name = name ? g_strstrip(g_strdup(name)) : NULL;
 	gsize len;
 
 	/* one read: the same bytes are parsed and kept in packages.pdf_text */
 	if (!sms_read_file(pdf_path, &data, &len, error) ||
 	    !sms_pdf_parse(pdf_path, data, len, &pdf, error))
 		return FALSE;
-	if (pkg_name && *pkg_name == '\0')
-		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
-		                        "%s: the package name is empty", pdf_path);
 	/* ImportDirectory / SetupDirectory of the PDF are relative to it (SDK sample). */
 	if (source)
 		src = g_canonicalize_filename(source, NULL);
@@ -1019,6 +1018,46 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_SOURCE,
 		                        "%s has sharing properties: give the Sharing source directory "
 		                        "(--server-source DIR or SetupDirectory=)", pdf_path);
+	if (out_pdf)
+		*out_pdf = g_steal_pointer(&pdf);
+	if (out_data)
+		*out_data = g_steal_pointer(&data);
+	if (out_len)
+		*out_len = len;
+	if (out_src)
+		*out_src = g_steal_pointer(&src);
+	if (out_ssrc)
+		*out_ssrc = g_steal_pointer(&ssrc);
+	return TRUE;
+}
+
+gboolean
+sms_package_check(const char *pdf_path, const char *source, const char *server_source,
+                  char **out_source, char **out_server_source, GError **error)
+{
+	return package_prepare(pdf_path, source, server_source, NULL, NULL, NULL, out_source,
+	                       out_server_source, error);
+}
+
+gboolean
+sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
+                   const char *server_source, const char *name, char **out_id, GError **error)
+{
+	g_autoptr(SmsPdf) pdf = NULL;
+	g_autoptr(SmsPackage) p = g_new0(SmsPackage, 1);
+	g_autofree char *pdf_abs = g_canonicalize_filename(pdf_path, NULL);
+	g_autofree char *src = NULL;
+	g_autofree char *ssrc = NULL;
+	g_autofree char *data = NULL;
+	g_autofree char *pkg_name = name ? g_strstrip(g_strdup(name)) : NULL;
+	gsize len = 0;
+
+	if (!package_prepare(pdf_path, source, server_source, &pdf, &data, &len, &src, &ssrc,
+	                     error))
+		return FALSE;
+	if (pkg_name && *pkg_name == '\0')
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "%s: the package name is empty", pdf_path);
 	p->name = pkg_name ? g_steal_pointer(&pkg_name) : g_strdup(pdf->product);
 	p->version = g_strdup(pdf->version);
 	p->comment = g_strdup(pdf->comment);

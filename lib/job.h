@@ -165,6 +165,11 @@ SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
 gboolean sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
                             const char *server_source, const char *name, char **out_id,
                             GError **error);
+/* The checks of sms_package_import without a site: the PDF parses, the sources exist.
+ * The resolved Workstations / Sharing source directories (absolute, or NULL when the
+ * package has none) go to the out-parameters (each may be NULL). */
+gboolean sms_package_check(const char *pdf_path, const char *source, const char *server_source,
+                           char **out_source, char **out_server_source, GError **error);
 /* "UserRead, UserWrite, GuestRead, GuestWrite" for SMS_ACCESS_* bits (newly allocated). */
 char *sms_access_to_string(guint bits);
 /* Names of SMS_CMD_* flags: "user input required" / "automated", "system (background)
