@@ -71,6 +71,8 @@ typedef struct {
 	gboolean trace;          /* SMSEMU_SIM_TRACE: say on stderr what is due when */
 	gboolean strict;         /* SMSEMU_SIM_STRICT: a wake-up that finds nothing due fails */
 	char next_who[64];       /* "A01 logon": what the last next_due() found earliest */
+	gint64 progress_start, progress_last;   /* host monotonic clock, progress line only */
+	gboolean progress_shown;
 } Sim;
 
 static void
@@ -428,6 +430,17 @@ run_timed(Sim *sim, Timed *t, SmsTime now, GError **error)
 		g_autofree char *up = sms_strup(e->arg1);
 		SmsSite *site = sim_site(sim, g_hash_table_lookup(sim->job_site, up));
 		const char *id = g_hash_table_lookup(sim->job_ids, up);
+		g_autofree char *refused = NULL;
+		/* an action that cannot apply is what the operator saw happen, not the end of
+		 * the run */
+		if (!sms_job_cancel_refusal(site, id, &refused, error))
+			return FALSE;
+		if (refused)
+			return sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
+			                                   .event = "operator.refused", .job = id,
+			                                   .detail = refused }, error,
+			                "Operator could not cancel job %s (%s): %s", id, e->arg1,
+			                refused);
 		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
 		                                 .event = "operator.cancel", .job = id }, error,
 		              "Operator cancelled job %s (%s)", id, e->arg1))
@@ -546,6 +559,32 @@ next_due(Sim *sim, SmsTime now)
 	return next;
 }
 
+/* Progress on a terminal (the host clock decides only whether and when this line is
+ * drawn, never anything of the simulation): from two seconds on, twice a second. */
+static void
+progress_show(Sim *sim, FILE *f, SmsTime now, gboolean done)
+{
+	gint64 t = g_get_monotonic_time();
+	char tbuf[24];
+	double secs;
+	if (sim->progress_start == 0)
+		sim->progress_start = t;
+	secs = (double)(t - sim->progress_start) / 1e6;
+	if (done) {
+		if (sim->progress_shown)
+			fputs("\r\033[K", f);
+		fflush(f);
+		return;
+	}
+	if (secs < 2.0 || t - sim->progress_last < 500000)
+		return;
+	sim->progress_last = t;
+	sim->progress_shown = TRUE;
+	fprintf(f, "\r\033[K%s  %" G_GUINT64_FORMAT " events  %.0f events/s",
+	        sms_time_format_buf(now, tbuf), sim->events, secs > 0 ? sim->events / secs : 0.0);
+	fflush(f);
+}
+
 /* A repeating job never runs out of work: such a run needs an end. */
 static gboolean
 check_repeat_has_end(SmsScenario *scn, gboolean has_until, GError **error)
@@ -559,7 +598,8 @@ check_repeat_has_end(SmsScenario *scn, gboolean has_until, GError **error)
 			    g_ascii_strcasecmp(j->values->pdata[k], "Never") != 0)
 				return sms_throw_domain(error, SMS_INI_ERROR, SMS_INI_ERROR_MISSING_KEY,
 				                        "%s:%d: [Job %s] Repeat=%s never runs out of work: "
-				                        "expected Until= in [Scenario] (or --until)",
+				                        "expected Until= in [Scenario] (or --until, "
+				                        "--max-days)",
 				                        scn->path, g_array_index(j->lines, int, k), j->name,
 				                        (const char *)j->values->pdata[k]);
 	}
@@ -701,31 +741,106 @@ sim_clear(Sim *sim)
 	sms_scenario_free(sim->scn);
 }
 
+/* The site roots of an earlier run in dir: its subdirectories holding a site.ini, sorted
+ * (directory order is the file system's). */
+static GPtrArray *
+earlier_roots(const char *dir, guint *n_entries)
+{
+	GPtrArray *roots = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	*n_entries = 0;
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *ini = g_build_filename(dir, name, "site.ini", NULL);
+		(*n_entries)++;
+		if (g_file_test(ini, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_add(roots, g_strdup(name));
+	}
+	g_ptr_array_sort(roots, sms_strptr_cmp);
+	return roots;
+}
+
+/* --site-dir: made if missing (*made), refused when it holds an earlier run's site roots
+ * unless force, which removes them first. */
+static gboolean
+prepare_site_dir(const char *dir, gboolean force, gboolean *made, GError **error)
+{
+	g_autoptr(GPtrArray) roots = NULL;
+	g_autoptr(GString) names = g_string_new(NULL);
+	guint n;
+	*made = FALSE;
+	if (!g_file_test(dir, G_FILE_TEST_EXISTS)) {
+		if (!sms_mkdir_p(dir, error))
+			return FALSE;
+		*made = TRUE;
+		return TRUE;
+	}
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return sms_throw(error, SMS_ERROR_INVALID, "--site-dir %s: not a directory", dir);
+	roots = earlier_roots(dir, &n);
+	if (roots->len == 0)
+		return TRUE;
+	for (guint i = 0; i < roots->len; i++)
+		g_string_append_printf(names, "%s%s", i ? ", " : "", (char *)roots->pdata[i]);
+	if (!force)
+		return sms_throw(error, SMS_ERROR_STATE, "--site-dir %s already holds the site roots "
+		                 "of an earlier run (%s): give --force to replace them, or another "
+		                 "directory", dir, names->str);
+	for (guint i = 0; i < roots->len; i++) {
+		g_autofree char *p = g_build_filename(dir, roots->pdata[i], NULL);
+		if (!sms_rm_rf(p, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Undo what a failed build made: the site roots, and the directory if the run made it. */
+static void
+remove_built(const char *dir, gboolean dir_made, GPtrArray *roots)
+{
+	if (dir == NULL)
+		return;
+	if (dir_made) {
+		if (!sms_rm_rf(dir, NULL))
+			g_printerr("warning: could not remove %s\n", dir);
+		return;
+	}
+	for (guint i = 0; roots && i < roots->len; i++)
+		if (!sms_rm_rf(roots->pdata[i], NULL))
+			g_printerr("warning: could not remove %s\n", (char *)roots->pdata[i]);
+}
+
 gboolean
 sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 {
+	g_autoptr(GPtrArray) made_roots = g_ptr_array_new_with_free_func(g_free);
+	gboolean dir_made = FALSE, built = FALSE;
 	Sim sim = { .trace = g_getenv("SMSEMU_SIM_TRACE") != NULL,
 	            .strict = g_getenv("SMSEMU_SIM_STRICT") != NULL };
 	g_autofree char *dir = NULL;
-	SmsTime now, until;
+	SmsTime now = SMS_TIME_NONE, until;
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
 
 	sim.opt = opt;
-	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
-	    !check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
-	                          SMS_TIME_NONE, error))
+	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error))
 		return FALSE;
-	if (opt->site_dir) {
+	if (!check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
+	                          SMS_TIME_NONE || opt->max_days > 0, error))
+		goto out;
+	if (opt->site_dir && !opt->check) {
 		dir = g_canonicalize_filename(opt->site_dir, NULL);
-		if (!sms_mkdir_p(dir, error))
+		if (!prepare_site_dir(dir, opt->force, &dir_made, error)) {
+			g_clear_pointer(&dir, g_free);
 			goto out;
+		}
 	} else {
 		g_autofree char *tmp = g_dir_make_tmp("smsemu-sim-XXXXXX", error);
 		if (tmp == NULL)
 			goto out;
 		dir = g_canonicalize_filename(tmp, NULL);
+		dir_made = TRUE;
 	}
 	sim.sites = g_ptr_array_new_with_free_func((GDestroyNotify)sms_site_free);
 	sim.job_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -747,6 +862,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		SmsSiteDef *d = sim.scn->world->sites->pdata[i];
 		g_autofree char *root = g_build_filename(dir, d->code, NULL);
 		SmsSite *site = NULL;
+		g_ptr_array_add(made_roots, g_strdup(root));
 		if (!sms_site_init_from_def(root, sim.scn->world, d->code, &site, error))
 			goto out;
 		g_ptr_array_add(sim.sites, site);
@@ -757,12 +873,22 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	    !seed_locks_and_outcomes(&sim, error))
 		goto out;
 	build_timed(&sim);
+	built = TRUE;
+	if (opt->check) {
+		now = sim.scn->start;
+		ok = TRUE;
+		goto out;
+	}
 
 	sms_event_set_hook(on_event, &sim);
 	until = opt->until != SMS_TIME_NONE ? opt->until : sim.scn->until;
+	if (until == SMS_TIME_NONE && opt->max_days > 0)
+		until = sim.scn->start + (SmsTime)opt->max_days * SMS_DAY;
 	if (until == SMS_TIME_NONE)
 		until = SMS_TIME_NEVER;
 	now = sim.scn->start;
+	if (opt->progress)
+		sim.progress_start = g_get_monotonic_time();
 	for (;;) {
 		SmsTime next;
 		guint64 events_before = sim.events;
@@ -779,6 +905,8 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		if (!run_instant(&sim, now, error))
 			goto out;
 		steps++;
+		if (opt->progress && (steps & 63) == 0)
+			progress_show(&sim, opt->progress, now, FALSE);
 		next = next_due(&sim, now);
 		if (next == SMS_TIME_NEVER || next > until)
 			break;
@@ -796,6 +924,8 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		}
 		now = next;
 	}
+	if (opt->progress)
+		progress_show(&sim, opt->progress, now, TRUE);
 	if (until != SMS_TIME_NEVER && now < until) {
 		now = until;
 		if (!set_clocks(&sim, now, error))
@@ -803,7 +933,14 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	}
 	ok = TRUE;
 out:
-	if (ok && out) {
+	if (sim.scn && out) {
+		out->sites = sim.scn->world->sites->len;
+		out->workstations = sim.scn->world->workstations->len;
+		out->packages = sim.scn->packages->len;
+		out->jobs = sim.scn->jobs->len;
+		out->scenario_events = sim.scn->events->len;
+	}
+	if (ok && out && !opt->check) {
 		out->site_dir = g_strdup(dir);
 		out->events = sim.events;
 		out->steps = steps;
@@ -816,5 +953,9 @@ out:
 		}
 	}
 	sim_clear(&sim);
+	/* a build that failed leaves nothing; a failed run keeps a --site-dir to look at;
+	 * --check never keeps anything */
+	if (opt->check || (!ok && (!built || opt->site_dir == NULL)))
+		remove_built(dir, dir_made || opt->site_dir == NULL, made_roots);
 	return ok;
 }
