@@ -160,10 +160,10 @@ sms_despooler_cmd_share(SmsCli *cli, int argc, char **argv, GError **error)
 		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "list: closed and future sessions too", NULL },
 		{ NULL }
 	};
-	const char *sub = argc > 1 ? argv[1] : "";
+	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "";
 	g_autoptr(GPtrArray) list = NULL;
 	SmsTime now;
-	if (argc > 1) {
+	if (argc > 1 && argv[1][0] != '-') {
 		argc--;
 		argv++;
 	}

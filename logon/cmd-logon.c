@@ -65,8 +65,8 @@ gboolean
 sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
 {
 	g_autoptr(SmsSite) site = NULL;
-	const char *sub = argc > 1 ? argv[1] : "show";
-	if (argc > 1) {
+	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "show";
+	if (argc > 1 && argv[1][0] != '-') {
 		argc--;
 		argv++;
 	}
