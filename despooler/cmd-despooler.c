@@ -59,7 +59,10 @@ set_paused(SmsCli *cli, int argc, char **argv, gboolean pause, GError **error)
 	    !open_site(cli, &site, error) ||
 	    !sms_despooler_set_paused(site, pause, sms_site_now(site), error))
 		return FALSE;
-	g_print("SMS_DESPOOLER %s\n", pause ? "paused" : "continued");
+	if (cli->json)
+		g_print("{\"component\":\"SMS_DESPOOLER\",\"paused\":%s}\n", pause ? "true" : "false");
+	else
+		g_print("SMS_DESPOOLER %s\n", pause ? "paused" : "continued");
 	return TRUE;
 }
 

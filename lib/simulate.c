@@ -20,6 +20,13 @@ sms_sim_result_clear(SmsSimResult *r)
 void
 sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 {
+	sms_event_to_json_named(out, site, ev, NULL);
+}
+
+void
+sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
+                        const char *job_name)
+{
 	char tbuf[24];
 	g_string_append(out, "{\"time\":");
 	sms_json_append_string(out, sms_time_format_buf(ev->time, tbuf));
@@ -32,12 +39,16 @@ sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 /* Wake-ups in a row without an event after which a run without an end time stops. */
 #define SIM_MAX_QUIET_STEPS 20000
 
-#define FIELD(name) \
-	if (ev->name) { \
-		g_string_append(out, ",\"" #name "\":"); \
-		sms_json_append_string(out, ev->name); \
-	}
-	FIELD(job) FIELD(package) FIELD(server) FIELD(machine) FIELD(user) FIELD(detail)
+	/* every key on every line, null when unset (jobsvc(1)) */
+#define FIELD(key, v) \
+	g_string_append(out, ",\"" key "\":"); \
+	if (v) \
+		sms_json_append_string(out, v); \
+	else \
+		g_string_append(out, "null");
+	FIELD("job", ev->job) FIELD("job_name", job_name) FIELD("package", ev->package)
+	FIELD("server", ev->server) FIELD("machine", ev->machine) FIELD("user", ev->user)
+	FIELD("detail", ev->detail)
 #undef FIELD
 	g_string_append_c(out, '}');
 }
@@ -57,6 +68,7 @@ typedef struct {
 	GPtrArray *sites;        /* SmsSite*, scenario order */
 	GHashTable *job_ids;     /* scenario job name (upper) -> job ID */
 	GHashTable *job_site;    /* scenario job name (upper) -> origin site code */
+	GHashTable *job_names;   /* job ID (every instance of a repeating job) -> scenario name */
 	GHashTable *pkg_ids;     /* scenario package name (upper) -> package ID */
 	GHashTable *machines;    /* workstation name -> SmsWorkstationDef* */
 	GPtrArray *timed;        /* Timed*, sorted */
@@ -113,10 +125,15 @@ on_event(SmsSite *site, const SmsEvent *ev, const char *message, gpointer user_d
 {
 	Sim *sim = user_data;
 	char tbuf[24];
+	const char *name = ev->job ? g_hash_table_lookup(sim->job_names, ev->job) : NULL;
 	sim->events++;
+	/* the next instance of a repeating job is the same scenario job */
+	if (name == NULL && ev->job && ev->detail && g_str_equal(ev->event, "job.repeated") &&
+	    (name = g_hash_table_lookup(sim->job_names, ev->detail)) != NULL)
+		g_hash_table_insert(sim->job_names, g_strdup(ev->job), g_strdup(name));
 	if (sim->opt->events) {
 		g_string_truncate(sim->json, 0);
-		sms_event_to_json(sim->json, site->code, ev);
+		sms_event_to_json_named(sim->json, site->code, ev, name);
 		g_string_append_c(sim->json, '\n');
 		fwrite(sim->json->str, 1, sim->json->len, sim->opt->events);
 	}
@@ -295,6 +312,7 @@ create_packages_and_jobs(Sim *sim, GError **error)
 		site->now_override = SMS_TIME_NONE;
 		g_hash_table_insert(sim->job_ids, sms_strup(j->name), g_strdup(job->id));
 		g_hash_table_insert(sim->job_site, sms_strup(j->name), g_strdup(site->code));
+		g_hash_table_insert(sim->job_names, g_strdup(job->id), g_strdup(j->name));
 	}
 	return TRUE;
 }
@@ -726,6 +744,8 @@ sim_clear(Sim *sim)
 		g_hash_table_unref(sim->job_ids);
 	if (sim->job_site)
 		g_hash_table_unref(sim->job_site);
+	if (sim->job_names)
+		g_hash_table_unref(sim->job_names);
 	if (sim->pkg_ids)
 		g_hash_table_unref(sim->pkg_ids);
 	if (sim->machines)
@@ -845,6 +865,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	sim.sites = g_ptr_array_new_with_free_func((GDestroyNotify)sms_site_free);
 	sim.job_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.job_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sim.job_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.pkg_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.timed = g_ptr_array_new_with_free_func(timed_free);
 	sim.json = g_string_new(NULL);

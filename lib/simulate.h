@@ -46,3 +46,6 @@ gboolean sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **erro
 
 /* One JSON object (no newline) for an event, as written to --events. */
 void sms_event_to_json(GString *out, const char *site, const SmsEvent *ev);
+/* The same with "job_name" (the scenario's name of the job, NULL: none) after "job". */
+void sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
+                             const char *job_name);

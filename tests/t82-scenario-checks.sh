@@ -91,7 +91,7 @@ rm -rf "$T/tmp"/*
 { sed "s|\.\./packages|$S/packages|" "$S/scenarios/share-package.ini"
   printf '\n[Event LATE]\nAt=1996-08-07 09:00\nAction=Cancel Job SHARE\n'; } > "$T/s/late.ini"
 if jobsvc simulate "$T/s/late.ini" --quiet --site-dir "$T/late" --events "$T/late.jsonl" >"$T/late.out" 2>&1 &&
-   grep -q '"event":"operator.refused","job":"A0100001","detail":"job A0100001 is Complete: only Pending' "$T/late.jsonl" &&
+   grep -q '"event":"operator.refused","job":"A0100001","job_name":"SHARE",.*"detail":"job A0100001 is Complete: only Pending' "$T/late.jsonl" &&
    ! grep -q '"operator.cancel"' "$T/late.jsonl"; then
 	ok "cancelling a finished job: operator.refused, exit 0"
 else
@@ -103,7 +103,7 @@ fi
   printf '\n[Event STOP]\nAt=1996-08-05 10:00\nAction=Cancel Job SHARE\n'; } > "$T/s/rep.ini"
 if jobsvc simulate "$T/s/rep.ini" --quiet --site-dir "$T/rep" --events "$T/rep.jsonl" >"$T/rep.out" 2>&1 &&
    grep -q '"event":"job.repeated","job":"A0100003"' "$T/rep.jsonl" &&
-   grep -q '"event":"job.status","job":"A0100003","detail":"Cancelled"' "$T/rep.jsonl" &&
+   grep -q '"event":"job.status","job":"A0100003","job_name":"SHARE",.*"detail":"Cancelled"' "$T/rep.jsonl" &&
    ! grep -q '"event":"job.repeated","job":"A0100004"' "$T/rep.jsonl"; then
 	ok "cancelling a repeating job cancels its pending next instance (no more repeats)"
 else
