@@ -96,6 +96,59 @@ timed_free(gpointer p)
 	g_free(t);
 }
 
+/* "SAL0001" -> prefix "SAL", number 1, width 4; FALSE without trailing digits. */
+static gboolean
+split_number(const char *name, gsize *prefix_len, gint64 *number, int *width)
+{
+	gsize n = strlen(name), d = 0;
+	while (d < n && d < 9 && g_ascii_isdigit(name[n - 1 - d]))
+		d++;
+	if (d == 0)
+		return FALSE;
+	*prefix_len = n - d;
+	*number = g_ascii_strtoll(name + n - d, NULL, 10);
+	*width = (int)d;
+	return TRUE;
+}
+
+/* The machines of a collapsed line as exact ranges in their order ("SAL0001-SAL0006,
+ * SAL0008-SAL0250"): a machine with another outcome, which has its own line, leaves a
+ * gap in the range instead of hiding inside "first .. last". At most 8 ranges, then
+ * how many machines more. */
+static void
+append_subjects(GString *out, GPtrArray *names)
+{
+	guint ranges = 0, i = 0;
+	while (i < names->len) {
+		const char *first = names->pdata[i];
+		gsize pl;
+		gint64 num;
+		int w;
+		guint j = i + 1;
+		if (split_number(first, &pl, &num, &w)) {
+			while (j < names->len) {
+				const char *next = names->pdata[j];
+				gsize pl2;
+				gint64 num2;
+				int w2;
+				if (!split_number(next, &pl2, &num2, &w2) || pl2 != pl || w2 != w ||
+				    strncmp(first, next, pl) != 0 || num2 != num + (gint64)(j - i))
+					break;
+				j++;
+			}
+		}
+		if (ranges == 8) {
+			g_string_append_printf(out, ", ... %u more", names->len - i);
+			return;
+		}
+		g_string_append_printf(out, "%s%s", ranges ? ", " : "", first);
+		if (j - i > 1)
+			g_string_append_printf(out, "-%s", (char *)names->pdata[j - 1]);
+		ranges++;
+		i = j;
+	}
+}
+
 static void
 timeline_flush(Sim *sim)
 {
@@ -105,12 +158,9 @@ timeline_flush(Sim *sim)
 	if (sim->agg_count == 1) {
 		fprintf(f, "%s\n", sim->agg_line);
 	} else {
-		guint n = sim->agg_subjects->len;
-		fprintf(f, "%s  [x%u", sim->agg_line, sim->agg_count);
-		if (n > 0)
-			fprintf(f, ": %s%s%s", (char *)sim->agg_subjects->pdata[0], n > 1 ? " .. " : "",
-			        n > 1 ? (char *)sim->agg_subjects->pdata[n - 1] : "");
-		fprintf(f, "]\n");
+		g_autoptr(GString) subjects = g_string_new(NULL);
+		append_subjects(subjects, sim->agg_subjects);
+		fprintf(f, "%s  [x%u: %s]\n", sim->agg_line, sim->agg_count, subjects->str);
 	}
 out:
 	sim->agg_count = 0;
@@ -138,12 +188,15 @@ on_event(SmsSite *site, const SmsEvent *ev, const char *message, gpointer user_d
 		fwrite(sim->json->str, 1, sim->json->len, sim->opt->events);
 	}
 	if (sim->opt->timeline) {
-		/* Per-machine events of one instant collapse into one line. */
+		/* Per-machine events of one instant with the same outcome (detail) collapse into
+		 * one line; the detail of a registration is the machine's own SMS ID, not an
+		 * outcome */
 		gboolean per_machine = ev->machine != NULL;
+		gboolean id_detail = g_str_equal(ev->event, "machine.registered");
 		g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT "|%s|%s|%s|%s|%s", ev->time,
 		                                       site->code, ev->component, ev->event,
 		                                       ev->job ? ev->job : "",
-		                                       ev->detail ? ev->detail : "");
+		                                       ev->detail && !id_detail ? ev->detail : "");
 		if (per_machine && sim->agg_key && g_strcmp0(key, sim->agg_key) == 0) {
 			sim->agg_count++;
 			g_ptr_array_add(sim->agg_subjects, g_strdup(ev->machine));
