@@ -12,8 +12,8 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
-PKGS      := glib-2.0 sqlite3 zlib
-APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev pkg-config
+PKGS      := glib-2.0 sqlite3 zlib json-glib-1.0
+APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev libjson-glib-dev pkg-config
 
 # ---------------------------------------------------------------------------
 # Dependencies: install them as root, otherwise say exactly what to run.
