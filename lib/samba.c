@@ -707,3 +707,103 @@ sms_samba_sessions(GPtrArray *opens, GPtrArray *shares, const char *server, GPtr
 	}
 	return TRUE;
 }
+
+/* ---- servers whose shares Samba serves ------------------------------------------------ */
+
+static const SmsMigration samba_migrations[] = {
+	{ 1, "CREATE TABLE samba_servers(server TEXT PRIMARY KEY, smbstatus TEXT NOT NULL);" },
+};
+
+static gboolean
+ensure_schema(SmsSite *site, GError **error)
+{
+	return sms_db_migrate(site->db, "samba", samba_migrations, G_N_ELEMENTS(samba_migrations),
+	                      error);
+}
+
+gboolean
+sms_samba_set_server(SmsSite *site, const char *server, const char *command, GError **error)
+{
+	SmsServerDef *srv = sms_world_def_server(site->def, server ? server : "");
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(GError) local = NULL;
+	sqlite3_stmt *st;
+	if (srv == NULL || !sms_str_equal_ci(srv->site, site->code))
+		return sms_throw_domain(error, SMS_SITE_ERROR, SMS_SITE_ERROR_UNKNOWN,
+		                        "%s: no server %s in site %s", site->root,
+		                        server ? server : "", site->code);
+	if (command && !g_shell_parse_argv(command, NULL, &argv, &local))
+		return sms_throw_domain(error, SMS_SAMBA_ERROR, SMS_SAMBA_ERROR_SPAWN,
+		                        "smbstatus command '%s': %s", command, local->message);
+	if (!ensure_schema(site, error))
+		return FALSE;
+	st = sms_db_stmt(site->db, command ? "INSERT OR REPLACE INTO samba_servers(server, "
+	                 "smbstatus) VALUES (?, ?)" : "DELETE FROM samba_servers WHERE server = ?",
+	                 error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, srv->name);
+	if (command)
+		sms_db_bind_text(st, 2, command);
+	return sms_db_step_done(site->db, st, error);
+}
+
+gboolean
+sms_samba_server_command(SmsSite *site, const char *server, char **out, GError **error)
+{
+	g_autofree char *srv = sms_strup(server ? server : "");
+	sqlite3_stmt *st;
+	gboolean row;
+	/* a site that never had the setting has no table (and gets none from a look-up) */
+	st = sms_db_stmt(site->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+	                 "'samba_servers'", error);
+	if (st == NULL || !sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	sqlite3_reset(st);
+	if (!row) {
+		*out = NULL;
+		return TRUE;
+	}
+	st = sms_db_stmt(site->db, "SELECT smbstatus FROM samba_servers WHERE server = ?", error);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, srv);
+	if (!sms_db_step(site->db, st, &row, error))
+		return FALSE;
+	*out = row ? sms_db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	return TRUE;
+}
+
+gboolean
+sms_samba_holders(SmsSite *site, const char *server, const char *package,
+                  const char *share_name, GPtrArray *out, GError **error)
+{
+	g_autofree char *command = NULL;
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(GPtrArray) opens = NULL;
+	g_autoptr(GPtrArray) shares = NULL;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)
+	                                                          sms_share_session_free);
+	g_autoptr(GError) local = NULL;
+	if (!sms_samba_server_command(site, server, &command, error))
+		return FALSE;
+	if (command == NULL)
+		return TRUE;
+	if (!g_shell_parse_argv(command, NULL, &argv, &local))
+		return sms_throw_domain(error, SMS_SAMBA_ERROR, SMS_SAMBA_ERROR_SPAWN,
+		                        "smbstatus command '%s' of %s: %s", command, server,
+		                        local->message);
+	if (!sms_samba_status_run((const char *const *)argv, &opens, error) ||
+	    !sms_samba_shares(site, server, &shares, error) ||
+	    !sms_samba_sessions(opens, shares, server, all, error))
+		return FALSE;
+	for (guint i = 0; i < all->len; i++) {
+		SmsShareSession *s = all->pdata[i];
+		if ((package && (sms_str_equal_ci(s->share, package) ||
+		                 sms_str_equal_ci(s->package, package))) ||
+		    (share_name && sms_str_equal_ci(s->share, share_name)))
+			g_ptr_array_add(out, g_steal_pointer(&all->pdata[i]));
+	}
+	return TRUE;
+}

@@ -104,3 +104,20 @@ gboolean sms_samba_status_run(const char *const *argv, GPtrArray **out,
  * left out. Sessions are appended to *out (SmsShareSession*). */
 gboolean sms_samba_sessions(GPtrArray *opens, GPtrArray *shares, const char *server,
                             GPtrArray *out, GError **error) SMS_WARN_UNUSED;
+
+/* ---- servers whose shares Samba serves (a site setting) ------------------------------ */
+/* Record that the shares of `server` are served by an smbd whose open files `command`
+ * lists (a command line printing `smbstatus --json`, split as the shell would, e.g.
+ * "smbstatus -s /etc/samba/srv01.conf --json"); NULL: no longer served by Samba. */
+gboolean sms_samba_set_server(SmsSite *site, const char *server, const char *command,
+                              GError **error) SMS_WARN_UNUSED;
+/* The command recorded for `server`; *out NULL when its shares are not served by Samba. */
+gboolean sms_samba_server_command(SmsSite *site, const char *server, char **out,
+                                  GError **error) SMS_WARN_UNUSED;
+/* Everyone holding a file of a package directory (package ID, or share name of a Share
+ * Package) open over SMB on `server`, when Samba serves its shares: the sessions of
+ * sms_samba_sessions() for that directory, appended to `out`. A server not served by
+ * Samba adds nothing; a failing smbstatus is an error (the caller counts the directory
+ * as in use). The Despooler's locked-file check (sms_share_holders) calls it. */
+gboolean sms_samba_holders(SmsSite *site, const char *server, const char *package,
+                           const char *share_name, GPtrArray *out, GError **error) SMS_WARN_UNUSED;

@@ -514,6 +514,75 @@ test_status_run(void)
 	g_assert_null(none);
 }
 
+/* A server whose shares Samba serves: the locked-file check (sms_share_holders) sees the
+ * files smbstatus lists as open in a package directory; a failing smbstatus counts as in
+ * use; a server not served adds nothing. */
+static void
+test_holders(void)
+{
+	g_autoptr(SmsSite) site = make_site();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *two = recorded("two-users.json");
+	g_autofree char *pkgc = sms_layout_pkg_share(site, "DIST1", 'C');
+	g_autofree char *sql = NULL, *a = NULL, *b = NULL, *json = NULL, *cmd = NULL;
+	g_autofree char *dir = sms_test_tmpdir();
+	g_autofree char *got = NULL;
+	g_autoptr(GPtrArray) held = NULL;
+	SmsShareSession *s;
+
+	exec_ok(site, "INSERT INTO packages(id, name, site) VALUES ('A0100001', 'Word', 'A01'), "
+	        "('A0100003', 'Excel', 'A01')");
+	sql = g_strdup_printf("INSERT INTO package_locations(package, site, server, path, kind) "
+	                      "VALUES ('A0100001', 'A01', 'DIST1', '%s/A0100001', 'package'), "
+	                      "('A0100003', 'A01', 'DIST1', '%s/A0100003', 'package')", pkgc, pkgc);
+	exec_ok(site, sql);
+	g_assert_true(sms_mkdir_p(pkgc, &error));
+	/* bob holds SMS_PKGC\A0100001\SETUP.EXE; the other opens are elsewhere */
+	a = g_strdup_printf("\"service_path\": \"%s\", \"filename\": \"A0100001/SETUP.EXE\"", pkgc);
+	b = replace(two, "\"service_path\": \"/tmp/i14f/share\", \"filename\": \"new.txt\"", a);
+	json = sms_test_write(dir, "status.json", b);
+
+	/* not served by Samba: nobody */
+	g_assert_true(sms_samba_server_command(site, "DIST1", &got, &error));
+	g_assert_null(got);
+	g_assert_false(sms_share_is_locked(site, "DIST1", "A0100001", 0, NULL));
+
+	cmd = g_strdup_printf("cat '%s'", json);
+	g_assert_true(sms_samba_set_server(site, "dist1", cmd, &error));
+	g_assert_no_error(error);
+	g_assert_true(sms_samba_server_command(site, "DIST1", &got, &error));
+	g_assert_cmpstr(got, ==, cmd);
+	g_assert_true(sms_share_holders(site, "DIST1", "A0100001", 0, &held, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(held->len, ==, 1);
+	s = held->pdata[0];
+	g_assert_cmpstr(s->user, ==, "bob");
+	g_assert_cmpstr(s->machine, ==, "10.77.0.12");
+	g_assert_cmpstr(s->file, ==, "SETUP.EXE");
+	g_assert_cmpstr(s->kind, ==, "smb");
+	g_assert_cmpstr(s->server, ==, "DIST1");
+	g_assert_true(sms_share_is_locked(site, "DIST1", "A0100001", 0, NULL));
+	/* another package on the same share is free */
+	g_assert_false(sms_share_is_locked(site, "DIST1", "A0100003", 0, NULL));
+
+	/* smbstatus fails: the directory counts as in use */
+	g_assert_true(sms_samba_set_server(site, "DIST1", "sh -c 'exit 1'", &error));
+	g_assert_true(sms_share_is_locked(site, "DIST1", "A0100003", 0, NULL));
+	g_clear_pointer(&held, g_ptr_array_unref);
+	g_assert_false(sms_share_holders(site, "DIST1", "A0100003", 0, &held, &error));
+	g_assert_error(error, SMS_SAMBA_ERROR, SMS_SAMBA_ERROR_SPAWN);
+	g_clear_error(&error);
+
+	/* no longer served; bad settings refused */
+	g_assert_true(sms_samba_set_server(site, "DIST1", NULL, &error));
+	g_assert_false(sms_share_is_locked(site, "DIST1", "A0100001", 0, NULL));
+	g_assert_false(sms_samba_set_server(site, "NOSUCH", "smbstatus --json", &error));
+	g_assert_error(error, SMS_SITE_ERROR, SMS_SITE_ERROR_UNKNOWN);
+	g_clear_error(&error);
+	g_assert_false(sms_samba_set_server(site, "DIST1", "smbstatus 'unclosed", &error));
+	g_assert_error(error, SMS_SAMBA_ERROR, SMS_SAMBA_ERROR_SPAWN);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -526,5 +595,6 @@ main(int argc, char **argv)
 	g_test_add_func("/samba/status-errors", test_status_errors);
 	g_test_add_func("/samba/sessions", test_sessions);
 	g_test_add_func("/samba/status-run", test_status_run);
+	g_test_add_func("/samba/holders", test_holders);
 	return g_test_run();
 }
