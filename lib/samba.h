@@ -14,7 +14,7 @@
  * Guests:Read", "SMSSVC:Full" while revoked). sms_samba_conf() turns them into smb.conf
  * share sections for one smbd per server.
  *
- * The reader of `smbstatus --json` (Samba 4.15 and later) gives the files held open on
+ * The reader of `smbstatus --json` (written against Samba 4.17) gives the files held open on
  * that smbd: the NT server's NetFileEnum, which the Despooler's locked-file check asks.
  */
 #pragma once
