@@ -333,6 +333,24 @@ test_status_parse(void)
 	g_assert_cmpstr(open_at(opens, 0)->user, ==, "20001");
 	g_clear_pointer(&opens, g_ptr_array_unref);
 
+	/* numbers for names, '\\' in file names, an opening time that is not one */
+	g_assert_true(sms_samba_status_parse("{\"sessions\":{\"1\":{\"server_id\":{\"pid\":\"5\","
+	                                     "\"unique_id\":\"9\"},\"username\":7,\"remote_machine\":"
+	                                     "\"m\"}},\"tcons\":{},\"open_files\":{\"/s/d/f\":{"
+	                                     "\"service_path\":\"/s\",\"filename\":\"d\\\\f\","
+	                                     "\"opens\":{\"5/1\":{\"server_id\":{\"pid\":\"5\","
+	                                     "\"unique_id\":\"9\"},\"access_mask\":{\"text\":\"RW\"},"
+	                                     "\"opened_at\":\"soon\"}}}}}", -1, "hand", &opens,
+	                                     &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(opens->len, ==, 1);
+	g_assert_cmpstr(open_at(opens, 0)->user, ==, "7");
+	g_assert_cmpstr(open_at(opens, 0)->file, ==, "d/f");
+	g_assert_null(open_at(opens, 0)->service);
+	g_assert_cmpint(open_at(opens, 0)->pid, ==, 5);
+	g_assert_cmpint(open_at(opens, 0)->opened, ==, SMS_TIME_NONE);
+	g_clear_pointer(&opens, g_ptr_array_unref);
+
 	/* nothing open */
 	g_assert_true(sms_samba_status_parse("{\"sessions\":{},\"tcons\":{},\"open_files\":{}}", -1,
 	                                     "empty", &opens, &error));
