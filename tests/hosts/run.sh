@@ -12,6 +12,8 @@
 #   - writes a file into DESPOOLR.BOX (temporary name, then rename);
 #   - takes an SMS ID by renaming the .UID file in SMSID, which `logon smsid show` sees;
 #   - a user cannot reach SMS_SITE (the service account's share);
+#   - a file open on one workstation cannot be deleted or renamed over from another;
+#     no hard links, no symlinks, whole-second times;
 #   - a file of SMS_PKGC\<PackageID> held open over SMB is seen by the Despooler's
 #     locked-file check through smbstatus: a Refresh Existing job waits (distribute.locked
 #     naming bob at WKS2's address) and installs once the file is closed;
@@ -272,6 +274,28 @@ fi
 jobsvc --site "$S" shares --server SRV01 --open > "$T/open" 2>&1
 check_grep "held by bob at WKS2's address, in package A0100001" \
 	"^SRV01 *A0100001 *SETUP.EXE *bob *10.77.0.12" "$T/open"
+
+# the rules the workstation side must live with over SMB (as on an NT server): a file
+# open elsewhere cannot be deleted (EBUSY) or renamed over (EEXIST); no hard links or
+# symlinks; whole-second times. The site's own local rename is not stopped by it, which
+# is why the Despooler asks smbstatus.
+P1="$M1/SMS_PKGC/A0100001"
+check_fails "alice cannot delete SETUP.EXE while bob has it open" on_w1 rm "$P1/SETUP.EXE"
+on_w1 sh -c "printf x > '$P1/NEW.TMP'"
+check_fails "nor rename a file over it" on_w1 mv "$P1/NEW.TMP" "$P1/SETUP.EXE"
+check_fails "no hard links over SMB" on_w1 ln "$P1/NEW.TMP" "$P1/LINK.TMP"
+check_fails "no symlinks over SMB" on_w1 ln -s NEW.TMP "$P1/SYM.TMP"
+on_w1 touch -d "2001-01-01 00:00:00.75" "$P1/NEW.TMP"
+t=$(stat -c %y "$S/servers/SRV01/C/SMS_PKGC/A0100001/NEW.TMP")
+case $t in
+"2001-01-01 00:00:00.000000000"*) ok "times over SMB in whole seconds ($t)" ;;
+*) not_ok "times over SMB in whole seconds ($t)" ;;
+esac
+on_w1 sh -c "printf old > '$P1/OLD.TMP'"
+check "a rename over a closed file works" on_w1 mv "$P1/NEW.TMP" "$P1/OLD.TMP"
+[ "$(cat "$S/servers/SRV01/C/SMS_PKGC/A0100001/OLD.TMP")" = x ] && ok "it replaced the file" ||
+	not_ok "it replaced the file"
+on_w1 rm -f "$P1/OLD.TMP"
 
 check "a Refresh Existing job for A0100001" jobsvc --site "$S" job create \
 	--type "Run Command On Workstation" --package A0100001 --command Typical \
