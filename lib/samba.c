@@ -71,10 +71,8 @@ find_share(GPtrArray *shares, const char *name)
 static gboolean
 add_packages(SmsSite *site, SmsServerDef *srv, GPtrArray *shares, GError **error)
 {
-	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT l.package, l.path, p.share_name FROM "
-	                               "package_locations l LEFT JOIN packages p ON p.id = "
-	                               "l.package WHERE l.server = ? AND l.site = ? ORDER BY "
-	                               "l.package", error);
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT package, path FROM package_locations "
+	                               "WHERE server = ? AND site = ? ORDER BY package", error);
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
 	gboolean row;
 	if (st == NULL)
@@ -88,9 +86,8 @@ add_packages(SmsSite *site, SmsServerDef *srv, GPtrArray *shares, GError **error
 			break;
 		g_ptr_array_add(rows, sms_db_col_text(st, 0));
 		g_ptr_array_add(rows, sms_db_col_text(st, 1));
-		g_ptr_array_add(rows, sms_db_col_text(st, 2));
 	}
-	for (guint i = 0; i + 2 < rows->len; i += 3) {
+	for (guint i = 0; i + 1 < rows->len; i += 2) {
 		const char *pkg = rows->pdata[i], *path = rows->pdata[i + 1];
 		gboolean placed = FALSE;
 		for (guint j = 0; j < srv->drives->len && !placed; j++) {
@@ -120,10 +117,17 @@ add_packages(SmsSite *site, SmsServerDef *srv, GPtrArray *shares, GError **error
 				/* a Share Package job's directory: the share is its first component */
 				g_autofree char *first = NULL;
 				const char *slash;
+				SmsSambaShare *had;
 				rel = path + strlen(drive) + 1;
 				slash = strchr(rel, '/');
 				first = slash ? g_strndup(rel, (gsize)(slash - rel)) : g_strdup(rel);
-				if (find_share(shares, first) == NULL) {
+				had = find_share(shares, first);
+				if (had != NULL && g_strcmp0(had->package, pkg) != 0) {
+					/* two packages under one share (SMS 1.x would have renamed the
+					 * second one's root): its files count for both */
+					g_clear_pointer(&had->package, g_free);
+					g_clear_pointer(&had->package_dir, g_free);
+				} else if (had == NULL) {
 					SmsSambaShare *s = share_new(srv->name, first,
 					                             g_build_filename(drive, first, NULL),
 					                             "SMS shared package", acl);
@@ -786,6 +790,7 @@ sms_samba_holders(SmsSite *site, const char *server, const char *package,
 	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)
 	                                                          sms_share_session_free);
 	g_autoptr(GError) local = NULL;
+	g_autofree char *root = NULL;
 	if (!sms_samba_server_command(site, server, &command, error))
 		return FALSE;
 	if (command == NULL)
@@ -798,11 +803,15 @@ sms_samba_holders(SmsSite *site, const char *server, const char *package,
 	    !sms_samba_shares(site, server, &shares, error) ||
 	    !sms_samba_sessions(opens, shares, server, all, error))
 		return FALSE;
+	/* a share holding several packages: its first component */
+	if (share_name)
+		root = g_strndup(share_name, strcspn(share_name, "\\/"));
 	for (guint i = 0; i < all->len; i++) {
 		SmsShareSession *s = all->pdata[i];
 		if ((package && (sms_str_equal_ci(s->share, package) ||
 		                 sms_str_equal_ci(s->package, package))) ||
-		    (share_name && sms_str_equal_ci(s->share, share_name)))
+		    (share_name && sms_str_equal_ci(s->share, share_name)) ||
+		    (root && s->package == NULL && sms_str_equal_ci(s->share, root)))
 			g_ptr_array_add(out, g_steal_pointer(&all->pdata[i]));
 	}
 	return TRUE;

@@ -36,7 +36,8 @@ typedef struct {
 	char *path;               /* absolute directory */
 	char *comment;
 	char *acl;                /* share.h ACL text in force */
-	char *package;            /* package ID of a Share Package share, else NULL */
+	char *package;            /* package ID of a Share Package share, else NULL (also when
+	                           * two packages' share names begin with it) */
 	char *package_dir;        /* its directory inside the share ("TESTGROUP" for the share
 	                           * name FRISBEE\TESTGROUP), NULL: the share itself */
 	gboolean revoked;         /* the package's access is revoked (SMS_SHARE_ERROR_REVOKED) */

@@ -207,6 +207,22 @@ test_shares(void)
 	g_assert_nonnull(strstr(conf, "(ACL SMSSVC:Full, access revoked)\n[FRISBEE]"));
 	g_assert_nonnull(strstr(conf, "\tvalid users = SMSSVC\n\tguest ok = no\n\tread only = no\n"));
 
+	/* a second package whose share name begins with FRISBEE: the share is both's */
+	exec_ok(site, "INSERT INTO packages(id, name, site, share_name) VALUES ('A0100004', "
+	        "'Other', 'A01', 'FRISBEE\\OTHER')");
+	g_clear_pointer(&sql, g_free);
+	sql = g_strdup_printf("INSERT INTO package_locations(package, site, server, path, kind) "
+	                      "VALUES ('A0100004', 'A01', 'DIST1', '%s/FRISBEE/OTHER', 'package')",
+	                      drive_e);
+	exec_ok(site, sql);
+	g_clear_pointer(&shares, g_ptr_array_unref);
+	g_assert_true(sms_samba_shares(site, "DIST1", &shares, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(shares->len, ==, 2);
+	g_assert_cmpstr(share_at(shares, 1)->name, ==, "FRISBEE");
+	g_assert_null(share_at(shares, 1)->package);
+	g_assert_null(share_at(shares, 1)->package_dir);
+
 	/* an unknown server */
 	g_clear_pointer(&shares, g_ptr_array_unref);
 	g_assert_false(sms_samba_shares(site, "NOSUCH", &shares, &error));
@@ -582,6 +598,42 @@ test_holders(void)
 	g_assert_true(sms_share_is_locked(site, "DIST1", "A0100001", 0, NULL));
 	/* another package on the same share is free */
 	g_assert_false(sms_share_is_locked(site, "DIST1", "A0100003", 0, NULL));
+
+	/* two packages under one share (TOOLS\A, TOOLS\B): a file open in either counts for
+	 * both (the Despooler must not overwrite what it cannot tell apart) */
+	{
+		g_autofree char *drive_c = sms_layout_drive(site, "DIST1", 'C');
+		g_autofree char *sql2 = g_strdup_printf("INSERT INTO package_locations(package, site, "
+		                                        "server, path, kind) VALUES ('A0100005', "
+		                                        "'A01', 'DIST1', '%s/TOOLS/A', 'package'), "
+		                                        "('A0100006', 'A01', 'DIST1', '%s/TOOLS/B', "
+		                                        "'package')", drive_c, drive_c);
+		g_autofree char *c = g_strdup_printf("\"service_path\": \"%s/TOOLS\", \"filename\": "
+		                                     "\"A/X.EXE\"", drive_c);
+		g_autofree char *b2 = replace(b, "\"service_path\": \"/tmp/i14f/share\", "
+		                              "\"filename\": \"hello.txt\"", c);
+		g_autofree char *json2 = sms_test_write(dir, "status2.json", b2);
+		g_autofree char *cmd2 = g_strdup_printf("cat '%s'", json2);
+		exec_ok(site, "INSERT INTO packages(id, name, site, share_name) VALUES ('A0100005', "
+		        "'A', 'A01', 'TOOLS\\A'), ('A0100006', 'B', 'A01', 'TOOLS\\B')");
+		exec_ok(site, sql2);
+		g_assert_true(sms_samba_set_server(site, "DIST1", cmd2, &error));
+		g_assert_no_error(error);
+		for (int k = 0; k < 2; k++) {
+			g_clear_pointer(&held, g_ptr_array_unref);
+			g_assert_true(sms_share_holders(site, "DIST1", k ? "A0100006" : "TOOLS\\A", 0,
+			                                &held, &error));
+			g_assert_no_error(error);
+			g_assert_cmpuint(held->len, ==, 2);  /* both opens on hello.txt became X.EXE */
+			s = held->pdata[0];
+			g_assert_cmpstr(s->share, ==, "TOOLS");
+			g_assert_cmpstr(s->file, ==, "A/X.EXE");
+		}
+		g_clear_pointer(&held, g_ptr_array_unref);
+		g_assert_true(sms_share_holders(site, "DIST1", "A0100001", 0, &held, &error));
+		g_assert_cmpuint(held->len, ==, 1);
+		g_clear_pointer(&held, g_ptr_array_unref);
+	}
 
 	/* smbstatus fails: the directory counts as in use */
 	g_assert_true(sms_samba_set_server(site, "DIST1", "sh -c 'exit 1'", &error));
