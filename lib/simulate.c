@@ -896,17 +896,19 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
-	gboolean sync_was_off, db_was_exclusive;
+	gboolean sync_was_off, db_was_exclusive, logs_were_buffered;
 
 	/* A simulation reproduces crashes with its own fault points; what it writes need
 	 * not survive a real one: no fsync or syncfs, and SQLite with synchronous=OFF. */
 	sync_was_off = sms_sync_set_off(TRUE);
 	sms_smsini_cache_enable(TRUE);
 	db_was_exclusive = sms_db_set_exclusive(TRUE);
+	logs_were_buffered = sms_site_logs_buffered(TRUE);
 	sim.opt = opt;
 	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error)) {
 		sms_smsini_cache_enable(FALSE);
 		sms_db_set_exclusive(db_was_exclusive);
+		sms_site_logs_buffered(logs_were_buffered);
 		sms_sync_set_off(sync_was_off);
 		return FALSE;
 	}
@@ -1044,6 +1046,7 @@ out:
 		remove_built(dir, dir_made || opt->site_dir == NULL, made_roots);
 	sms_smsini_cache_enable(FALSE);
 	sms_db_set_exclusive(db_was_exclusive);
+	sms_site_logs_buffered(logs_were_buffered);
 	sms_sync_set_off(sync_was_off);
 	return ok;
 }

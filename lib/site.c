@@ -610,6 +610,8 @@ log_file(SmsSite *site, const char *component, const char **service)
 	return f;
 }
 
+static gboolean logs_buffered;   /* sms_site_logs_buffered */
+
 static void
 log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 {
@@ -624,7 +626,16 @@ log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 	sms_time_fields(t, &y, &mo, &d, &h, &mi, &s);
 	/* SMS 1.x style: text, then "$$<COMPONENT><MM-DD-YYYY HH:MM:SS>" */
 	fprintf(f, "%s  $$<%s><%02d-%02d-%04d %02d:%02d:%02d>\n", msg, service, mo, d, y, h, mi, s);
-	fflush(f);
+	if (!logs_buffered)
+		fflush(f);
+}
+
+gboolean
+sms_site_logs_buffered(gboolean on)
+{
+	gboolean was = logs_buffered;
+	logs_buffered = on;
+	return was;
 }
 
 void

@@ -96,6 +96,10 @@ typedef struct {
  * open), append a line to logs/<component>.log and pass the event to the hook. */
 gboolean sms_emit(SmsSite *site, const SmsEvent *ev, GError **error, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
+/* Log lines stay in the stdio buffer until it fills or the site is freed (TRUE: the
+ * simulator, whose logs are read after the run), instead of being flushed line by line
+ * (daemons: a log read while they run is up to date). Returns the previous setting. */
+gboolean sms_site_logs_buffered(gboolean on);
 /* Only a component log line (no status message, no event). */
 void sms_log(SmsSite *site, const char *component, SmsTime t, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);

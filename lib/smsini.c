@@ -494,7 +494,12 @@ typedef struct {
 	gsize len;
 } Cached;
 
+/* A PCM check loads and saves its SMS.INI within moments; the files of the workstations
+ * checked last are all that is worth keeping, and memory stays bounded at any size. */
+#define CACHE_MAX 256
+
 static GHashTable *file_cache;   /* path -> Cached*, NULL while off */
+static GQueue cache_order = G_QUEUE_INIT;   /* paths (the table's keys), oldest first */
 
 static void
 cached_free(gpointer p)
@@ -507,10 +512,12 @@ cached_free(gpointer p)
 void
 sms_smsini_cache_enable(gboolean on)
 {
-	if (on && file_cache == NULL)
+	if (on && file_cache == NULL) {
 		file_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_free);
-	else if (!on)
+	} else if (!on) {
+		g_queue_clear_full(&cache_order, g_free);
 		g_clear_pointer(&file_cache, g_hash_table_unref);
+	}
 }
 
 static gboolean
@@ -559,6 +566,13 @@ cache_store(const char *path, const char *data, gsize len)
 	c->data = g_memdup2(data, len + 1);
 	c->data[len] = '\0';
 	c->len = len;
+	if (!g_hash_table_contains(file_cache, path)) {
+		g_queue_push_tail(&cache_order, g_strdup(path));
+		while (cache_order.length > CACHE_MAX) {
+			g_autofree char *old = g_queue_pop_head(&cache_order);
+			g_hash_table_remove(file_cache, old);
+		}
+	}
 	g_hash_table_replace(file_cache, g_strdup(path), c);
 }
 
