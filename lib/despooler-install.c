@@ -79,6 +79,9 @@ choose_drive(SmsSite *site, const char *server, guint32 min_free, gint64 need_mb
 	if (s == NULL || s->drives->len == 0)
 		return 'C';
 	first = &g_array_index(s->drives, SmsDriveDef, 0);
+	/* one drive: it is the answer whatever its free space (no walk of the drive) */
+	if (s->drives->len == 1)
+		return first->letter;
 	if (drive_free_mb(site, server, first) - need_mb >= (gint64)min_free)
 		return first->letter;
 	for (guint i = 0; i < s->drives->len; i++) {
