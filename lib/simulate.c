@@ -37,7 +37,8 @@ sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 		g_string_append(out, ",\"" #name "\":"); \
 		sms_json_append_string(out, ev->name); \
 	}
-	FIELD(job) FIELD(package) FIELD(server) FIELD(machine) FIELD(user) FIELD(detail)
+	FIELD(job) FIELD(job_name) FIELD(package) FIELD(server) FIELD(machine) FIELD(domain)
+	FIELD(user) FIELD(detail)
 #undef FIELD
 	g_string_append_c(out, '}');
 }
@@ -57,6 +58,7 @@ typedef struct {
 	GPtrArray *sites;        /* SmsSite*, scenario order */
 	GHashTable *job_ids;     /* scenario job name (upper) -> job ID */
 	GHashTable *job_site;    /* scenario job name (upper) -> origin site code */
+	GHashTable *job_names;   /* job ID (repeats included) -> scenario job name */
 	GHashTable *pkg_ids;     /* scenario package name (upper) -> package ID */
 	GHashTable *machines;    /* workstation name -> SmsWorkstationDef* */
 	GPtrArray *timed;        /* Timed*, sorted */
@@ -106,12 +108,41 @@ out:
 		g_ptr_array_set_size(sim->agg_subjects, 0);
 }
 
+static SmsSite *site_of_machine(Sim *sim, const char *machine, SmsWorkstationDef **out_def);
+
+/* The event as logged: with the job's scenario name (a repeat keeps its origin's name)
+ * and the domain of a registered machine. */
 static void
-on_event(SmsSite *site, const SmsEvent *ev, const char *message, gpointer user_data)
+enrich_event(Sim *sim, const SmsEvent *ev, SmsEvent *out)
+{
+	*out = *ev;
+	if (ev->job) {
+		if (g_str_equal(ev->event, "job.repeated") && ev->detail &&
+		    !g_hash_table_contains(sim->job_names, ev->job)) {
+			const char *n = g_hash_table_lookup(sim->job_names, ev->detail);
+			if (n)
+				g_hash_table_insert(sim->job_names, g_strdup(ev->job), g_strdup(n));
+		}
+		out->job_name = g_hash_table_lookup(sim->job_names, ev->job);
+	}
+	if (ev->machine && g_str_equal(ev->event, "machine.registered")) {
+		SmsWorkstationDef *def = NULL;
+		if (site_of_machine(sim, ev->machine, &def) && def)
+			out->domain = def->domain;
+	}
+}
+
+static void
+on_event(SmsSite *site, const SmsEvent *raw, const char *message, gpointer user_data)
 {
 	Sim *sim = user_data;
 	char tbuf[24];
+	SmsEvent full;
+	const SmsEvent *ev = &full;
+	enrich_event(sim, raw, &full);
 	sim->events++;
+	if (sim->opt->collect)
+		sms_evlog_add(sim->opt->collect, site->code, ev);
 	if (sim->opt->events) {
 		g_string_truncate(sim->json, 0);
 		sms_event_to_json(sim->json, site->code, ev);
@@ -293,6 +324,7 @@ create_packages_and_jobs(Sim *sim, GError **error)
 		site->now_override = SMS_TIME_NONE;
 		g_hash_table_insert(sim->job_ids, sms_strup(j->name), g_strdup(job->id));
 		g_hash_table_insert(sim->job_site, sms_strup(j->name), g_strdup(site->code));
+		g_hash_table_insert(sim->job_names, g_strdup(job->id), g_strdup(j->name));
 	}
 	return TRUE;
 }
@@ -686,6 +718,8 @@ sim_clear(Sim *sim)
 		g_hash_table_unref(sim->job_ids);
 	if (sim->job_site)
 		g_hash_table_unref(sim->job_site);
+	if (sim->job_names)
+		g_hash_table_unref(sim->job_names);
 	if (sim->pkg_ids)
 		g_hash_table_unref(sim->pkg_ids);
 	if (sim->machines)
@@ -730,6 +764,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	sim.sites = g_ptr_array_new_with_free_func((GDestroyNotify)sms_site_free);
 	sim.job_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.job_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sim.job_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.pkg_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.timed = g_ptr_array_new_with_free_func(timed_free);
 	sim.json = g_string_new(NULL);

@@ -8,6 +8,7 @@
  */
 #pragma once
 #include "common.h"
+#include "evlog.h"
 #include "scenario.h"
 #include "site.h"
 
@@ -17,6 +18,7 @@ typedef struct {
 	SmsTime until;            /* SMS_TIME_NONE: the scenario's Until, else run until idle */
 	FILE *events;             /* JSON lines, or NULL */
 	FILE *timeline;           /* human timeline, or NULL */
+	SmsEvLog *collect;        /* every event is also added here (expectations, report) */
 } SmsSimOptions;
 
 typedef struct {
