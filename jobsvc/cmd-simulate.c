@@ -1,5 +1,7 @@
 /* cmd-simulate.c -- jobsvc simulate: replay a scenario on a virtual clock. */
 #include "commands.h"
+#include "expect.h"
+#include "report.h"
 #include "simulate.h"
 
 #include <stdio.h>
@@ -10,6 +12,9 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 	g_autofree char *until = NULL;
 	g_autofree char *events = NULL;
 	g_autofree char *site_dir = NULL;
+	g_autofree char *report_path = NULL;
+	g_autoptr(SmsScenario) scn = NULL;
+	g_autoptr(SmsEvLog) collected = NULL;
 	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "stop at this time", "\"YYYY-MM-DD HH:MM\"" },
@@ -18,6 +23,8 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		{ "site-dir", 0, 0, G_OPTION_ARG_FILENAME, &site_dir,
 		  "build the site roots under DIR (default: a new temporary directory)", "DIR" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "do not print the timeline", NULL },
+		{ "report", 0, 0, G_OPTION_ARG_FILENAME, &report_path,
+		  "also write the HTML report of the run to FILE (see jobsvc report)", "FILE" },
 		{ NULL }
 	};
 	SmsSimOptions opt = { 0 };
@@ -33,6 +40,12 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		return FALSE;
 	if (argc != 2)
 		return sms_throw(error, SMS_ERROR_USAGE, "simulate: expected one SCENARIO.ini");
+	/* The expectations are read here (the run reads the scenario again, the same way). */
+	if (!sms_scenario_load(argv[1], &scn, error))
+		return FALSE;
+	if (scn->expects->len > 0 || report_path)
+		collected = sms_evlog_new(NULL);
+	opt.collect = collected;
 	opt.scenario_path = argv[1];
 	opt.site_dir = site_dir;
 	opt.until = SMS_TIME_NONE;
@@ -67,6 +80,31 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		        sms_time_format_buf(res.end, tbuf), res.events, res.steps, res.site_dir);
 		for (guint i = 0; i < res.job_ids->len; i++)
 			fprintf(report, "Job %s\n", (char *)res.job_ids->pdata[i]);
+	}
+	if (collected) {
+		g_autoptr(SmsRunModel) model = sms_run_model_new(collected);
+		if (report_path) {
+			g_autofree char *title = g_path_get_basename(argv[1]);
+			if (!sms_report_write(model, title, report_path, error)) {
+				sms_sim_result_clear(&res);
+				return FALSE;
+			}
+			if (!quiet || ev != stdout)
+				fprintf(report, "Report: %s\n", report_path);
+		}
+		if (scn->expects->len > 0) {
+			g_autoptr(GPtrArray) results = sms_expect_check(scn->expects, model);
+			g_autoptr(GString) text = g_string_new(NULL);
+			guint failed = sms_expect_format(results, text);
+			/* the verdict is printed even with --quiet */
+			fprintf(ev == stdout || cli->json ? stderr : stdout, "\nExpectations (%u):\n%s%s",
+			        results->len, text->str, failed ? "" : "All expectations held.\n");
+			if (failed) {
+				fprintf(ev == stdout || cli->json ? stderr : stdout,
+				        "%u of %u expectation(s) FAILED.\n", failed, results->len);
+				cli->exit_status = 3;
+			}
+		}
 	}
 	if (cli->json) {
 		/* machine-readable summary on stdout */

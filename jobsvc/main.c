@@ -17,6 +17,8 @@ static const SmsCommand commands[] = {
 	{ "idle", sms_cmd_idle, "exit 0 when no component of the site has work due now (scripts)" },
 	{ "archive", sms_cmd_archive, "archive create|list|extract|verify: compressed packages" },
 	{ "simulate", sms_cmd_simulate, "replay a scenario on a virtual clock" },
+	{ "report", sms_cmd_report, "an HTML file that shows a run (from simulate --events)" },
+	{ "diff", sms_cmd_diff, "compare two runs by job name, server and workstation" },
 	{ NULL, NULL, NULL },
 };
 
