@@ -417,6 +417,12 @@ parse_expect(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, G
 			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Never"),
 			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: Never=yes goes with Event=",
 			                     sec->name);
+		if ((x->machines || x->server) && (x->at != SMS_TIME_NONE ||
+		    x->before != SMS_TIME_NONE || x->after != SMS_TIME_NONE))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: the final Status= of computers "
+			                     "or of a server takes no time (At=, Before=, After= go with "
+			                     "Event= or a job's Status=)", sec->name);
 	} else if (x->event == NULL) {
 		return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_MISSING_KEY,
 		                     "[%s]: expected Event= (what must happen) or Status= (how a job, "
