@@ -221,6 +221,7 @@ parse_line(SmsEvLog *log, Cursor *c, GString *key, GString *val, GError **error)
 	} else {
 		for (;;) {
 			gboolean is_null = FALSE, is_string;
+			const char *vstart;
 			skip_ws(c);
 			if (!read_string(c, key, error))
 				return FALSE;
@@ -229,15 +230,18 @@ parse_line(SmsEvLog *log, Cursor *c, GString *key, GString *val, GError **error)
 				return cur_throw(c, error, SMS_EVLOG_ERROR_SYNTAX, "expected ':' after a key");
 			c->p++;
 			skip_ws(c);
+			vstart = c->p;
 			is_string = c->p < c->end && *c->p == '"';
 			if (is_string ? !read_string(c, val, error)
 			              : !read_scalar(c, val, &is_null, error))
 				return FALSE;
 			if (g_str_equal(key->str, "time")) {
 				g_autoptr(GError) local = NULL;
-				if (!is_string || !sms_time_parse(val->str, &r.time, &local))
+				if (!is_string || !sms_time_parse(val->str, &r.time, &local)) {
+					c->p = vstart;
 					return cur_throw(c, error, SMS_EVLOG_ERROR_FIELD,
 					                 "\"time\": expected \"YYYY-MM-DD HH:MM:SS\"");
+				}
 				have_time = TRUE;
 			} else {
 				for (guint i = 0; field_slot_name(i); i++) {
@@ -246,6 +250,7 @@ parse_line(SmsEvLog *log, Cursor *c, GString *key, GString *val, GError **error)
 					if (!is_string && !is_null) {
 						g_autofree char *m = g_strdup_printf("\"%s\": expected a string",
 						                                     key->str);
+						c->p = vstart;
 						return cur_throw(c, error, SMS_EVLOG_ERROR_FIELD, m);
 					}
 					*field_slot(&r, i) = is_null ? NULL : intern(log, val->str);
