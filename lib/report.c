@@ -671,7 +671,8 @@ static const char js[] =
 	"['Detail',function(r){return S[r[7]];}]],"
 	"[['components',function(r){return S[r[2]];}],['sites',function(r){return S[r[1]];}],"
 	"['events',function(r){return S[r[3]];}],['jobs',function(r){return S[r[4]];}]],H.ev);"
-	"document.body.setAttribute('data-ready','1');})();";
+	"document.body.setAttribute('data-ready','1');"
+	"document.body.setAttribute('data-render-ms',String(Math.round(performance.now())));})();";
 
 void
 sms_report_html(SmsRunModel *m, const char *title, GString *out)
