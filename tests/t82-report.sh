@@ -40,6 +40,13 @@ check_grep "simulate --report writes the report" 'data-time="1996-02-02 07:05:00
 cmp -s "$T/kb.html" "$T/kb-forced-delivery.html" &&
 	not_ok "report title should name the scenario" || ok "simulate --report names the scenario"
 
+# --until before the end: the expectations are not checked (the disconnect is still to come).
+jobsvc simulate "$TOP/samples/scenarios/kb-forced-delivery.ini" --quiet --site-dir "$T/kb-early" \
+	--until "1996-02-02 07:02" >"$T/early.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "a run cut short by --until exits 0" || not_ok "exit $rc"
+check_grep "... saying the expectations were not checked" \
+	'^Expectations not checked (7): --until ends the run before the scenario does.$' "$T/early.out"
+
 # The default registry values (more retries before the force): the expectations of the sample fail, exit 3.
 sed -e "s|\.\./|$TOP/samples/|" -e 's|forced-kb.reg|forced-default.reg|' \
 	"$TOP/samples/scenarios/kb-forced-delivery.ini" > "$T/other.ini"

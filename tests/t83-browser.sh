@@ -17,7 +17,7 @@ check "simulate the KB forced-delivery sample with --report" jobsvc simulate \
 	--report "$T/kb.html"
 
 browser --dump-dom "file://$T/kb.html" > "$T/kb.dom"
-check_grep "the page's script ran" '<body data-ready="1">' "$T/kb.dom"
+check_grep "the page's script ran" '<body data-ready="1" data-render-ms="[0-9]*">' "$T/kb.dom"
 check_grep "the swimlane of SRV01 marks the disconnect at 1996-02-02 07:05" \
 	'<g class="mark disconnect" data-event="distribute.forced_disconnect" data-time="1996-02-02 07:05:00"><title>disconnect: distribute.forced_disconnect 1996-02-02 07:05:00' "$T/kb.dom"
 check_grep "... beside the arithmetic x·(y+1)+z" \
