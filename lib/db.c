@@ -87,6 +87,11 @@ static const SmsMigration core_migrations[] = {
 	  "CREATE TABLE component_state(component TEXT PRIMARY KEY, paused INTEGER NOT NULL"
 	  "  DEFAULT 0, last_pass INTEGER, next_pass INTEGER);"
 	},
+	/* 2: a command line is known by its CommandName (the WCL Name of PCMDUMP); the
+	 * setup variation of the PDF that defined it stays as an alias. */
+	{ 2,
+	  "ALTER TABLE package_commands ADD COLUMN variation TEXT;"
+	},
 };
 
 typedef struct {

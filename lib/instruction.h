@@ -40,6 +40,9 @@ typedef struct {
 	SmsInstrKind kind;
 	char *id;                 /* instruction ID: 5-char job suffix + target site code */
 	char *job_id;
+	char *request_id;         /* RequestID of the PCM records it makes: 7 characters,
+	                           * "<origin site><4 base-36>" (KB Q123499); NULL in files
+	                           * written before it existed */
 	int job_type;             /* SmsJobType */
 	char *origin_site;        /* site that created the job */
 	char *from_site;          /* site that sent this instruction */

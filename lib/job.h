@@ -98,8 +98,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsJob, sms_job_free)
  * After before Offer After, Expires After not after Offer After, an unknown machine
  * group, site or query syntax are errors (SMS_JOB_ERROR_INVALID / _NOT_FOUND).
  * Defaults: StartAfter = now, OfferAfter = StartAfter, no MandatoryAfter, ExpiresAfter
- * never, Priority Medium, Repeat Never, Send only if not previously sent, Distribute
- * Default Servers, RemoveFrom All Servers. */
+ * = OfferAfter + SMS_JOB_DEFAULT_EXPIRY ("never" must be said), ForceOverSlowLink yes
+ * for a mandatory job ("Not Mandatory Over Slow Link" unchecked), Priority Medium,
+ * Repeat Never, Send only if not previously sent, Distribute Default Servers,
+ * RemoveFrom All Servers. Command is a CommandName or a setup variation (alias); the
+ * job keeps the CommandName. */
+/* Default Expires After: 168 days (24 weeks) after Offer After, as every defaulted
+ * record of the KB Q123499 PCMDUMP shows (the Resource Kit says "six months"). */
+#define SMS_JOB_DEFAULT_EXPIRY (168 * SMS_DAY)
 gboolean sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values,
                             GArray *lines, const char *where, SmsJob **out, GError **error);
 /* Insert as a new Pending job with a fresh ID (sets job->id, created). */
@@ -119,7 +125,8 @@ gboolean sms_job_delete(SmsSite *site, const char *id, GError **error);
 
 /* ---- packages ---------------------------------------------------------------- */
 typedef struct {
-	char *name;
+	char *name;               /* CommandName: the WCL Name PCM shows (SDK importer) */
+	char *variation;          /* the PDF's setup variation ("Typical"), an alias, or NULL */
 	char *command_line;
 	guint32 platforms;        /* SmsPlatform bits (pdf.h) */
 	guint flags;              /* SMS_CMD_* */
@@ -155,7 +162,14 @@ gboolean sms_package_resolve(SmsSite *site, const char *id_or_name, char **out_i
                              GError **error);
 /* Store a package (assigns a fresh ID when pkg->id is NULL). */
 gboolean sms_package_insert(SmsSite *site, SmsPackage *pkg, GError **error);
+/* The command line whose CommandName is `name` (any case), or NULL. */
 SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
+/* A command line as users name it: its CommandName or, as an alias, the setup variation
+ * of the PDF (any case). A name that is the CommandName of one command line and the
+ * variation of another is ambiguous: SMS_JOB_ERROR_INVALID listing both; no match:
+ * SMS_JOB_ERROR_NOT_FOUND listing the command names. */
+gboolean sms_package_command_find(SmsPackage *pkg, const char *name, SmsPackageCommand **out,
+                                  GError **error);
 /* `package import`: parse the PDF (pdf.h), check the source directories, store the
  * package with its command lines and the PDF text; name defaults to the PDF's product
  * name. Sources default to the PDF's ImportDirectory / SetupDirectory (relative to the

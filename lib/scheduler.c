@@ -539,7 +539,10 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 				g_ptr_array_add(sites, g_strdup(t->site));
 		}
 		g_ptr_array_sort(sites, sms_strptr_cmp);
-		cmd = j->command ? sms_package_command(pkg, j->command) : NULL;
+		/* jobs keep the CommandName; one stored before by its setup variation resolves
+		 * through the alias */
+		if (j->command && !sms_package_command_find(pkg, j->command, &cmd, NULL))
+			cmd = NULL;
 	} else if (!server_job_sites(site, j, sites, error)) {
 		return FALSE;
 	}
@@ -564,6 +567,9 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 		sqlite3_stmt *st;
 		ins->id = instruction_id(j->id, code);
 		ins->job_id = g_strdup(j->id);
+		/* the request identifier of this site: RequestID of the PCM records */
+		if (!sms_site_next_job_request_id(site, &ins->request_id, error))
+			return FALSE;
 		ins->job_type = j->type;
 		ins->origin_site = g_strdup(site->code);
 		ins->from_site = g_strdup(site->code);

@@ -778,6 +778,19 @@ sms_site_next_request_id(SmsSite *site, char **out, GError **error)
 	return TRUE;
 }
 
+gboolean
+sms_site_next_job_request_id(SmsSite *site, char **out, GError **error)
+{
+	guint64 n;
+	char digits[8];
+	if (!next_counter(site, "job-request", &n, error))
+		return FALSE;
+	if (!sms_base36(n % (36 * 36 * 36 * 36), 4, digits))
+		return FALSE;
+	*out = g_strdup_printf("%s%s", site->code, digits);
+	return TRUE;
+}
+
 SmsTime
 sms_poll_ceil(SmsSite *site, SmsTime t)
 {
