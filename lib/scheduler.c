@@ -886,6 +886,16 @@ list_jobs(SmsSite *site, const char *sql, SmsTime now, GPtrArray *out, GError **
 	return TRUE;
 }
 
+/* The latest poll of the site's grid at or before now: a job is due when
+ * sms_poll_ceil(start_after) <= now, i.e. start_after <= this. */
+static SmsTime
+last_grid_poll(SmsSite *site, SmsTime now)
+{
+	SmsTime next = sms_poll_ceil(site, now);
+	return next == now ? now
+	                   : next - sms_response_poll_minutes(site->self->response) * SMS_MINUTE;
+}
+
 gboolean
 sms_scheduler_pass(SmsSite *site, SmsTime now, GError **error)
 {
@@ -895,9 +905,12 @@ sms_scheduler_pass(SmsSite *site, SmsTime now, GError **error)
 
 	if (!sms_scheduler_ensure_schema(site, error))
 		return FALSE;
-	/* Pending jobs of this site whose Start After has passed, by priority. */
+	/* Pending jobs of this site whose first poll at or after Start After has come, by
+	 * priority: a pass run by hand between two polls of the Service Response grid
+	 * (jobsvc poll) activates only what the poll before it would have (jobsvc(1)). */
 	if (!list_jobs(site, "SELECT id FROM jobs WHERE site = ? AND status = 1 AND start_after <= ?"
-	               " ORDER BY priority, start_after, id", now, due, error))
+	               " ORDER BY priority, start_after, id", last_grid_poll(site, now), due,
+	               error))
 		return FALSE;
 	for (guint i = 0; i < due->len; i++) {
 		g_autoptr(SmsJob) j = NULL;

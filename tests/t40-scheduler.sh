@@ -60,6 +60,13 @@ check "poll before Start After" jobsvc --site "$A" poll
 jobsvc --site "$A" --json job show ALL > "$T/show.json"
 check_grep "still Pending before Start After" '"status":"Pending"' "$T/show.json"
 
+# a poll by hand between Start After and the grid: still Pending (jobsvc(1): a job
+# becomes Active at the first poll on the Service Response grid at or after Start After)
+jobsvc --site "$A" clock set "1996-04-01 09:03" >/dev/null
+check "poll by hand at 09:03" jobsvc --site "$A" poll
+jobsvc --site "$A" --json job show ALL > "$T/show.json"
+check_grep "still Pending between Start After and the poll grid" '"status":"Pending","sending_status"' "$T/show.json"
+
 jobsvc --site "$A" clock set "1996-04-01 09:05" >/dev/null
 check "poll at the first poll after Start After" jobsvc --site "$A" poll
 jobsvc --site "$A" --json job show ALL > "$T/show.json"
