@@ -85,6 +85,15 @@ check_grep "SMS.INI Server2" "^Server2=SRV02" "$ini"
 check_grep "SMS.INI InstructionSharePoint" "^InstructionSharePoint=pcins.box" "$ini"
 check_grep "SMS.INI ResultSharePoint" "^ResultSharePoint=despoolr.box" "$ini"
 check_grep "SMS.INI PollingInterval" "^PollingInterval=30" "$ini"
+# OS= is the number SMS wrote (SMS 1.2 Resource Guide, "SMS.INI": 1 MS-DOS,
+# 2 Windows 3.x, 3 OS/2, 4 Windows NT, 5 Windows 95); AHEAD runs Windows 95
+check_grep "SMS.INI OS= numeric code (Windows 95 = 5)" "^OS=5$" "$ini"
+# the keys Audit needs non-blank (KB Q195823), as in the sample SMS.INI (SMS 1.2 Resource Guide)
+check_grep "SMS.INI [Local] NetCardID" "^NetCardID=[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]$" "$ini"
+check_grep "SMS.INI [Local] MachineName" "^MachineName=AHEAD$" "$ini"
+check_grep "SMS.INI [Local] SystemRole" "^SystemRole=Workstation$" "$ini"
+check_grep "SMS.INI [Local] SystemType" "^SystemType=X86-based PC$" "$ini"
+check_grep "SMS.INI [LogonHistory] LastLoggedUser" "^LastLoggedUser=dora$" "$ini"
 id=$(sed -n 's/^SMS Unique ID=//p' "$ini")
 # a garbled SMS.INI is repaired and keeps its SMS ID
 printf 'garbage without sections\n[SMS]\nSMS Unique ID=%s\n[[[\n' "$id" > "$ini"
