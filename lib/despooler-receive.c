@@ -67,6 +67,7 @@ despool_load_job(SmsSite *site, const char *job, SmsInstruction **out, GError **
 		return FALSE;
 	i = sms_instruction_new(c->kind);
 	i->id = g_strdup(c->id); i->job_id = g_strdup(c->job_id); i->job_type = c->job_type;
+	i->request_id = g_strdup(c->request_id);
 	i->origin_site = g_strdup(c->origin_site); i->from_site = g_strdup(c->from_site);
 	i->target_site = g_strdup(c->target_site); i->package_id = g_strdup(c->package_id);
 	i->package_name = g_strdup(c->package_name);
