@@ -128,6 +128,8 @@ pcm --site "$S" --workstation AHEAD poll > "$T/list"
 check_grep "AHEAD's clock is 90 min ahead: offered at 08:30 site time" "A0100001 *Pending" "$T/list"
 pcm --site "$S" --workstation WKS001 poll > "$T/list1"
 check_grep "WKS001 knows the command" "A0100001" "$T/list1"
+# LastPCMFileTime follows the site's (virtual) clock: 1996-02-01 08:30 = 823163400 s
+check_grep "SMS.INI LastPCMFileTime on the virtual clock" "^LastPCMFileTime=823163400$" "$S/workstations/WKS001/SMS.INI"
 jobsvc --site "$S" status --component pcm > "$T/pst"
 check_grep "offer event for AHEAD" "AHEAD: offering job A0100001" "$T/pst"
 if grep -q "WKS001: offering" "$T/pst"; then not_ok "WKS001 offered before 09:00 on its clock"; else ok "WKS001 not offered before its Offer After"; fi
