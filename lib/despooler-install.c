@@ -376,6 +376,23 @@ package_acl(const SmsInstruction *ins)
 	return g_string_free(g_steal_pointer(&acl), FALSE);
 }
 
+/* Regular files under dir (what a package directory holds). */
+static guint
+count_files(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	guint n = 0;
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(dir, name, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_DIR))
+			n += count_files(p);
+		else
+			n++;
+	}
+	return n;
+}
+
 static gboolean
 swap_in(const char *tree, const char *dest, gboolean move, guint *out_copied, GError **error)
 {
@@ -392,6 +409,9 @@ swap_in(const char *tree, const char *dest, gboolean move, guint *out_copied, GE
 	if (!(move && rename(tree, staged) == 0) &&
 	    !stage_tree(tree, staged, exists ? dest : NULL, &copied, error))
 		return FALSE;
+	/* what is installed: every file of the new tree, whether copied, linked from the
+	 * previous version or moved in whole (the move copies nothing) */
+	copied = count_files(staged);
 	if (!sms_syncfs(staged, error))
 		return FALSE;
 	if (sms_fault("despooler-before-swap", error))
@@ -460,7 +480,7 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 	                                 .event = "distribute.installed", .job = ins->job_id,
 	                                 .package = ins->package_id, .server = w->server,
 	                                 .detail = unc }, error,
-	              "Package %s installed on %s as %s (%u file(s) copied)", ins->package_id,
+	              "Package %s installed on %s as %s (%u file(s) installed)", ins->package_id,
 	              w->server, unc, copied))
 		return FALSE;
 	if (!despool_report(site, ins, "location", w->server, NULL, SMS_STATUS_COMPLETE, dest, NULL, now,

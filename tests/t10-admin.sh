@@ -220,6 +220,10 @@ check "despooler poll" despooler --site "$S" poll
 ls "$S/servers/SRV01/C/SMS_PKGC/A0100001" > "$T/pkgdir"
 check_grep "package on SMS_PKGC" "SETUP.EXE" "$T/pkgdir"
 check_grep "despool.log SMS style" 'installed on SRV01.*\$\$<SMS_DESPOOLER><02-01-1996 09:00:00>' "$S/logs/despool.log"
+# the count names what was installed (the package's 6 files), also when the decompressed
+# tree was moved into place whole
+check_grep "despool.log counts the files installed" 'installed on SRV01 as .*(6 file(s) installed)' "$S/logs/despool.log"
+check_grep "... also on the server that took the tree whole" 'installed on SRV03 as .*(6 file(s) installed)' "$S/logs/despool.log"
 
 # cancel an Active job: requested now, carried out by the Scheduler
 $J job cancel A0100001 > "$T/out"
