@@ -129,11 +129,32 @@ save_work(SmsSite *site, const Work *w, const char *detail, GError **error)
 	                 w->next_attempt, w->forced_at, w->path, detail, w->job, w->server);
 }
 
-static const char *
-share_dir_name(const SmsInstruction *ins)
+/* The share a package directory at `path` (servers/<S>/<drive>/...) is known by: what
+ * follows the drive, '\\'-separated ("TOOLS00", "FRISBEE00\\TESTGROUP"). */
+static char *
+share_of_path(SmsSite *site, const char *server, const char *path)
 {
-	return ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name ? ins->share_name
-	                                                                : ins->package_id;
+	g_autofree char *prefix = g_build_filename(site->root, "servers", server, NULL);
+	const char *rest = g_str_has_prefix(path, prefix) ? path + strlen(prefix) + 1 : path;
+	const char *slash = strchr(rest, '/');
+	char *share = g_strdup(slash ? slash + 1 : rest);
+	for (char *c = share; *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	return share;
+}
+
+/* The share of a package on a server: where it was put (the Despooler may have made
+ * NAME00 of a ShareName in use), else the ShareName of a Share Package job, else the
+ * package ID (SMS_PKGx\<package>). Newly allocated. */
+static char *
+share_dir_name(SmsSite *site, const SmsInstruction *ins, const char *server)
+{
+	if (ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name) {
+		g_autofree char *p = existing_path(site, ins->package_id, server);
+		return p ? share_of_path(site, server, p) : g_strdup(ins->share_name);
+	}
+	return g_strdup(ins->package_id);
 }
 
 /* Who holds a file of the package directory: share sessions and real locks on the
@@ -144,7 +165,8 @@ holders(SmsSite *site, const SmsInstruction *ins, const char *server, const char
         gboolean recorded, SmsTime now, GPtrArray **out, GError **error)
 {
 	g_autoptr(GPtrArray) held = NULL;
-	if (!sms_share_holders(site, server, share_dir_name(ins), now, &held, error))
+	g_autofree char *sdir = share_dir_name(site, ins, server);
+	if (!sms_share_holders(site, server, sdir, now, &held, error))
 		return FALSE;
 	if (!recorded && dest) {
 		guint first = held->len;
@@ -153,7 +175,7 @@ holders(SmsSite *site, const SmsInstruction *ins, const char *server, const char
 		for (guint i = first; i < held->len; i++) {
 			SmsShareSession *s = held->pdata[i];
 			s->server = g_strdup(server);
-			s->share = g_strdup(share_dir_name(ins));
+			s->share = g_strdup(sdir);
 		}
 	}
 	*out = g_steal_pointer(&held);
@@ -264,11 +286,23 @@ install_path(SmsSite *site, const SmsInstruction *ins, const char *server, guint
 	                      need_mb);
 	if (ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name) {
 		g_autofree char *share = g_strdup(ins->share_name);
+		char *rest;
 		for (char *c = share; *c; c++)
 			if (*c == '\\')
 				*c = '/';
 		drive = sms_layout_drive(site, server, letter);
-		return g_build_filename(drive, share, NULL);
+		/* a root directory that exists holds another package: NAME00, NAME01, ...
+		 * (SMS 1.2 SDK, package folder "Share name": FRISBEE\TESTGROUP becomes
+		 * FRISBEE00\TESTGROUP) */
+		rest = strchr(share, '/');
+		if (rest)
+			*rest++ = '\0';
+		for (int n = -1; n < 100; n++) {
+			g_autofree char *root = n < 0 ? g_strdup(share) : g_strdup_printf("%s%02d", share, n);
+			g_autofree char *dir = g_build_filename(drive, root, NULL);
+			if (!g_file_test(dir, G_FILE_TEST_EXISTS) || n == 99)
+				return rest ? g_build_filename(dir, rest, NULL) : g_steal_pointer(&dir);
+		}
 	}
 	drive = sms_layout_pkg_share(site, server, letter);
 	return g_build_filename(drive, ins->package_id, NULL);
@@ -472,8 +506,13 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 	w->next_attempt = SMS_TIME_NONE;
 	unc = despool_unc_path(site, w->server, dest);
 	/* a new directory gets the package's permissions; later installs keep what is set */
-	if (first && !sms_share_set_acl(site, w->server, share_dir_name(ins), acl, error))
-		return FALSE;
+	if (first) {
+		g_autofree char *sdir = ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name
+		                        ? share_of_path(site, w->server, dest)
+		                        : g_strdup(ins->package_id);
+		if (!sms_share_set_acl(site, w->server, sdir, acl, error))
+			return FALSE;
+	}
 	if (!save_work(site, w, "installed", error))
 		return FALSE;
 	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
@@ -521,8 +560,9 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func((GDestroyNotify)
 	                                                             sms_share_session_free);
+	g_autofree char *sdir = share_dir_name(site, ins, w->server);
 	g_autofree char *text = g_strdup_printf("The package directory %s on %s is ready again.",
-	                                        share_dir_name(ins), w->server);
+	                                        sdir, w->server);
 	sqlite3_stmt *st;
 	gboolean row;
 
@@ -549,12 +589,12 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 	}
 	if (!install_now(site, ins, w, tree, dest, FALSE, now, error))
 		return FALSE;
-	if (!sms_share_restore(site, w->server, share_dir_name(ins), error) ||
+	if (!sms_share_restore(site, w->server, sdir, error) ||
 	    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 	                                 .event = "share.access_restored", .job = w->job,
 	                                 .package = ins->package_id, .server = w->server },
 	              error, "Access to the package directory %s on %s restored",
-	              share_dir_name(ins), w->server))
+	              sdir, w->server))
 		return FALSE;
 	/* the users warned for this job and server, once each, in the order they were */
 	st = sms_db_stmt(site->db, "SELECT user, machine FROM user_messages WHERE job = ? AND "
@@ -766,23 +806,24 @@ despool_attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashT
 		count = g_strdup_printf("%d", k);
 		if (forced && (guint32)k > cfg->retries) {
 			/* x*(y+1): revoke, warn, deliver after z minutes */
+			g_autofree char *sdir = share_dir_name(site, ins, w->server);
 			g_autofree char *text = g_strdup_printf("Warning: the package directory %s on %s "
 			                                        "will be updated in %u minutes. Close the "
 			                                        "files you have open there or you will be "
-			                                        "disconnected.", share_dir_name(ins),
+			                                        "disconnected.", sdir,
 			                                        w->server, cfg->delay);
 			w->state = ST_REVOKED;
 			w->forced_at = now + (SmsTime)cfg->delay * SMS_MINUTE;
 			w->next_attempt = w->forced_at;
 			if (!save_work(site, w, "access revoked, forced disconnection pending", error))
 				return FALSE;
-			if (!sms_share_revoke(site, w->server, share_dir_name(ins), error) ||
+			if (!sms_share_revoke(site, w->server, sdir, error) ||
 			    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 			                                 .event = "share.access_revoked", .job = w->job,
 			                                 .package = ins->package_id, .server = w->server,
 			                                 .detail = site->self->service_account }, error,
 			              "Retry count %d exceeds %u: access to %s on %s revoked for everyone "
-			              "but %s", k, cfg->retries, share_dir_name(ins), w->server,
+			              "but %s", k, cfg->retries, sdir, w->server,
 			              site->self->service_account))
 				return FALSE;
 			return notify_users(site, ins, held, w->server, "distribute.forced_warning", text,
