@@ -67,8 +67,11 @@ drive_free_mb(SmsSite *site, const char *server, const SmsDriveDef *d)
 	return d->capacity_mb - (gint64)(dir_bytes(path) / (1024 * 1024));
 }
 
-/* Distribution drive (notes §4.3): the SMS drive if it has the minimum free space,
- * else the drive with the most free space. */
+/* Distribution drive (SMS 1.2 Resource Guide, "Run Command On Workstation Jobs"): the
+ * SMS drive if it has the minimum free space; else the NTFS drive with the most free
+ * space among those that have it; else such a non-NTFS drive; else the SMS drive.
+ * Share packages (min_free G_MAXINT32): the drive with the most free space ("Share
+ * Package On Server Jobs"). */
 static char
 choose_drive(SmsSite *site, const char *server, guint32 min_free, gint64 need_mb)
 {
@@ -79,17 +82,34 @@ choose_drive(SmsSite *site, const char *server, guint32 min_free, gint64 need_mb
 	if (s == NULL || s->drives->len == 0)
 		return 'C';
 	first = &g_array_index(s->drives, SmsDriveDef, 0);
+	if (min_free == G_MAXINT32) {
+		for (guint i = 0; i < s->drives->len; i++) {
+			SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, i);
+			gint64 f = drive_free_mb(site, server, d);
+			if (f > best_free) {
+				best_free = f;
+				best = d->letter;
+			}
+		}
+		return best;
+	}
 	if (drive_free_mb(site, server, first) - need_mb >= (gint64)min_free)
 		return first->letter;
-	for (guint i = 0; i < s->drives->len; i++) {
-		SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, i);
-		gint64 f = drive_free_mb(site, server, d);
-		if (f > best_free) {
-			best_free = f;
-			best = d->letter;
+	for (int ntfs = 1; ntfs >= 0; ntfs--) {
+		for (guint i = 0; i < s->drives->len; i++) {
+			SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, i);
+			gint64 f = drive_free_mb(site, server, d);
+			if ((d->fs == SMS_FS_NTFS) != ntfs || f - need_mb < (gint64)min_free)
+				continue;
+			if (f > best_free) {
+				best_free = f;
+				best = d->letter;
+			}
 		}
+		if (best)
+			return best;
 	}
-	return best;
+	return first->letter;
 }
 
 /* Existing location of a package on a server (the Despooler never puts one package on

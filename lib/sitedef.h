@@ -65,9 +65,13 @@ typedef struct {
 	int line;
 } SmsDomainDef;
 
+/* File system of a drive (Drives=C:2000:NTFS; NTFS when not given). */
+typedef enum { SMS_FS_NTFS = 0, SMS_FS_FAT = 1, SMS_FS_HPFS = 2 } SmsFileSystem;
+
 typedef struct {
 	char letter;             /* 'C' */
 	gint64 capacity_mb;
+	SmsFileSystem fs;
 } SmsDriveDef;
 
 typedef struct {
