@@ -8,7 +8,7 @@
 G_DEFINE_QUARK(sms-db-error-quark, sms_db_error)
 
 /* Core schema. Times are SmsTime (naive local seconds) in INTEGER columns. Status
- * columns hold the SMS values of notes §1.5 (1 Pending .. 6 Retrying; 0 None). */
+ * columns hold the values of smsinfo.h JOBSTAT_* (1 Pending .. 6 Retrying; 0 None). */
 static const SmsMigration core_migrations[] = {
 	{ 1,
 	  "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"

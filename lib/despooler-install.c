@@ -299,7 +299,7 @@ install_path(SmsSite *site, const SmsInstruction *ins, const char *server, guint
 	g_autofree char *drive = NULL;
 	if (p)
 		return p;
-	/* Run Command: the SMS drive if it has the minimum free space (notes §4.3); share
+	/* Run Command: the SMS drive if it has the minimum free space (choose_drive); share
 	 * packages: the root of the drive with the most free space (RG:S3D3F) */
 	letter = choose_drive(site, server,
 	                      ins->job_type == SMS_JOB_SHARE_PACKAGE ? G_MAXINT32 : min_free,
@@ -640,7 +640,7 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 
 /* An attempt failed for another reason than files in use (a full drive, a damaged
  * stored package, a file system error): retried on the retry interval like a locked
- * install, Failed after the 100th retry (notes §5.5). */
+ * install, Failed after the 100th retry (KB Q128458, KB Q140374). */
 gboolean
 despool_retry_later(SmsSite *site, Work *w, const char *why, SmsTime now, GError **error)
 {

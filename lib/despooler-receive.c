@@ -115,7 +115,7 @@ target_servers(SmsSite *site, const SmsInstruction *ins, GPtrArray *out, GError 
 			if (**p && server_is_here(site, *p, SMS_ROLE_DISTRIBUTION))
 				g_ptr_array_add(out, sms_strup(*p));
 		}
-		/* a group without a server here: this site's Default Servers (notes §1.3) */
+		/* a group without a server here: this site's Default Servers (SDK job scalars) */
 		if (out->len > 0 || removal)
 			return TRUE;
 	}

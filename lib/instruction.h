@@ -81,7 +81,7 @@ gboolean sms_instruction_load(const char *path, SmsInstruction **out, GError **e
 /* Atomic write (temp + rename, fsync). */
 gboolean sms_instruction_save(const SmsInstruction *ins, const char *path, GError **error);
 
-/* Send request (notes §5.3): one per target site and job. */
+/* Send request (KB Q123221, DUMPSEND): one per target site and job. */
 typedef struct {
 	char *id;                 /* 7-char request ID */
 	char *job_id;

@@ -1,6 +1,6 @@
 /* job.h -- jobs and packages in the site database: the SMS 1.x job model.
  *
- * Values follow smsinfo.h (notes §1.3, §1.5). A job is created from a list of
+ * Values follow smsinfo.h and the SMS 1.2 SDK job scalars. A job is created from a list of
  * "Key=Value" properties with the names of the scenario file ([Job] section), so the
  * scenario reader and `jobsvc job create --set Key=Value` share one validator.
  */
@@ -13,7 +13,7 @@ GQuark sms_job_error_quark(void);
 typedef enum {
 	SMS_JOB_ERROR_INVALID,    /* a property is malformed or inconsistent */
 	SMS_JOB_ERROR_NOT_FOUND,  /* unknown job / package / command / group */
-	SMS_JOB_ERROR_STATE,      /* not allowed in the job's state (notes §1.7) */
+	SMS_JOB_ERROR_STATE,      /* not allowed in the job's state (KB Q191338) */
 	SMS_JOB_ERROR_SOURCE,     /* a package source directory is missing or not a directory */
 	SMS_JOB_ERROR_EXISTS,     /* a machine group of that name exists already */
 } SmsJobError;
@@ -93,7 +93,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsJob, sms_job_free)
  * RunCommand, Name; Site must be the site's own code). `where` prefixes error messages
  * ("scenario.ini:42" or "job create"). `lines` (may be NULL) gives the line of each key
  * for messages. The package is looked up by ID or name in the site; validation follows
- * SMS (notes §1.3): unknown or repeated keys, properties of another job type, a Run
+ * SMS (SMS 1.2 SDK job scalars): unknown or repeated keys, properties of another job type, a Run
  * Command job without workstation command lines or with an unknown Command, Mandatory
  * After before Offer After, Expires After not after Offer After, an unknown machine
  * group, site or query syntax are errors (SMS_JOB_ERROR_INVALID / _NOT_FOUND).
@@ -116,7 +116,7 @@ gboolean sms_job_save_status(SmsSite *site, const SmsJob *job, GError **error);
 /* Job by ID or by scenario name. */
 gboolean sms_job_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **error);
 
-/* Cancel (notes §1.7): Pending -> Cancelled at once; Active/Retrying -> cancel
+/* Cancel (KB Q191338): Pending -> Cancelled at once; Active/Retrying -> cancel
  * requested (the Scheduler finishes it). Complete/Failed/Cancelled: error STATE. */
 gboolean sms_job_cancel(SmsSite *site, const char *id, SmsTime now, GError **error);
 /* Delete: allowed for Pending, Cancelled, Complete, Failed; refused for Active and
@@ -185,7 +185,7 @@ char *sms_access_to_string(guint bits);
  * task", "synchronous system exit" (newly allocated). */
 char *sms_command_flags_to_string(guint flags);
 
-/* ---- machine groups (job targets; members frozen at activation, notes §1.6) ------ */
+/* ---- machine groups (job targets; members frozen at activation, SMS 1.2 SDK) ------ */
 /* New empty group of site `group_site` (NULL: this site; must be a site it knows).
  * Names are case-insensitive, 1-64 characters, no control characters. */
 gboolean sms_machine_group_create(SmsSite *site, const char *name, const char *group_site,

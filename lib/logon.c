@@ -1,6 +1,6 @@
 /* logon.c -- Maintenance Manager (instruction replication to every logon server,
- * client status back to the site server, SMS ID ranges), SMS ID allocation (notes
- * §6.2) and a user logging on at a workstation (SMSLS, notes §6.3). */
+ * client status back to the site server, SMS ID ranges), SMS ID allocation
+ * (KB Q127052) and a user logging on at a workstation (SMSLS, KB Q121387). */
 #include "components.h"
 #include "atomic.h"
 #include "db.h"
@@ -539,7 +539,7 @@ sms_logon_take_smsid(SmsSite *site, const char *server, char **out, GError **err
 		}
 		from = g_build_filename(dir, uids->pdata[0], NULL);
 		to = g_strdup_printf("%s/%s.UID", dir, next);
-		/* the client whose rename succeeds owns the ID (notes §6.2) */
+		/* the client whose rename succeeds owns the ID (KB Q127052) */
 		if (rename(from, to) == 0) {
 			*out = g_steal_pointer(&id);
 			return TRUE;
@@ -902,7 +902,7 @@ sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now
 		g_clear_pointer(&smsid, g_free);
 	}
 	fresh = smsid == NULL && m.smsid == NULL;
-	/* an SMS.INI without an SMS ID is a new client (notes §6.1): a new ID */
+	/* an SMS.INI without an SMS ID is a new client (Resource Guide, "SMS.INI"): a new ID */
 	if (smsid == NULL && !sms_logon_take_smsid(site, server, &smsid, error))
 		return FALSE;
 

@@ -1,4 +1,4 @@
-/* pcm.c -- the Package Command Manager (notes §3): its tables, one check of a workstation
+/* pcm.c -- the Package Command Manager (KB Q123499): its tables, one check of a workstation
  * (offer / mandatory / expiry on the workstation's clock, the 5-minute countdown), the
  * client and site passes and wake-ups, the user's actions and listings. The other phases
  * are in pcm-client.c, pcm-status.c and pcm-run.c (pcm-private.h). See pcm.h. */

@@ -1,13 +1,14 @@
 /* scheduler.c -- the SMS Scheduler: activation on the poll grid, targets, repeat, the
  * send phase (compression into TOSEND, one instruction and one send request per target
- * site), cancel, and the job status roll-up (notes §1.5-§1.6, §5.2).
+ * site), cancel, and the job status roll-up (smsinfo.h; SMS 1.2 Resource Guide, "Run
+ * Command On Workstation Jobs").
  *
  * Registry (HKLM\SOFTWARE\Microsoft\SMS\Components\SMS_Scheduler on the site server,
  * registry/<SERVER>.reg), read whenever a package is compressed:
  *   Use Compression      dword, default 1 (0: packages are stored, zlib level 0)
  *   Compression Level    dword 0-9, default 6
  *
- * Status columns of a job (notes §1.5), rolled up from the detail tables and from the
+ * Status columns of a job (smsinfo.h JOBSTAT_*), rolled up from the detail tables and from the
  * send requests (sched_sends) whenever one of them changed (sched_dirty, filled by
  * triggers and by the Sender):
  *   sending  Pending (requests queued) -> Active (some sent) -> Retrying (a send failed,
@@ -142,7 +143,7 @@ resolve_targets(SmsSite *site, const SmsJob *j, GPtrArray *out, GError **error)
 					*p = '%';
 		}
 	} else if (j->target_kind == SMS_TARGET_MACHINE_GROUP) {
-		/* frozen now: members added later are not included (notes §1.6) */
+		/* frozen now: members added later are not included (SMS 1.2 SDK, Job target) */
 		members = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		st = sms_db_stmt(site->db, "SELECT machine FROM machine_group_members WHERE grp = ?",
 		                 error);
@@ -733,7 +734,7 @@ do_cancel(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 	return emit_status(site, now, j->id, SMS_STATUS_CANCELLED, error);
 }
 
-/* ---- roll-up (notes §1.5) -------------------------------------------------------- */
+/* ---- roll-up (smsinfo.h JOBSTAT_*) ------------------------------------------------ */
 
 static gboolean
 count_by_status(SmsSite *site, const char *sql, const char *job, int counts[8], int *total,

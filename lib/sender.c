@@ -1,5 +1,5 @@
 /* sender.c -- the LAN Sender: send requests (.SRQ -> .SRS) in the outbox, package then
- * instruction into the target site's RECEIVE, retries (notes §5.3-§5.4).
+ * instruction into the target site's RECEIVE, retries (KB Q123221, DUMPSEND).
  *
  * Registry (HKLM\SOFTWARE\Microsoft\SMS\Components\SMS_LAN_SENDER on the site server,
  * registry/<SERVER>.reg), read at every pass:
@@ -497,7 +497,7 @@ sms_instruction_apply_status(SmsSite *site, const SmsInstruction *ins, GError **
 		return FALSE;
 	sqlite3_reset(q);
 	if (!known)
-		/* the job was deleted here (notes §1.7): its late detail rows are dropped (package
+		/* the job was deleted here (KB Q269768): its late detail rows are dropped (package
 		 * locations are still true and kept) */
 		sms_log(site, "sender", SMS_TIME_NONE, "Job detail in %s for unknown job %s from "
 		        "site %s ignored", ins->id, ins->job_id, ins->from_site ? ins->from_site : "?");

@@ -423,7 +423,7 @@ populate_db(SmsSite *site, GError **error)
 }
 
 /* One UID file per logon server: <site><range><000>.UID, ranges 01, 02, ... in the
- * order the servers are defined (notes §6.2). */
+ * order the servers are defined (KB Q127052). */
 static gboolean
 create_uid_files(SmsSite *site, GError **error)
 {

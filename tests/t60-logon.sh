@@ -158,6 +158,18 @@ check "despooler processes status" despooler --site "$S" poll
 jobsvc --site "$S" job show A0100001 > "$T/job"
 check_grep "AHEAD Complete at the site" "AHEAD .*Complete" "$T/job"
 
+# KB Q163488: the PCM re-parses its instruction file only when the file changed. The SMS
+# 1.2 bug that came with it -- a job whose Offer After was still in the future when the
+# file was read stays invisible until the file changes again -- is not reproduced:
+# WKS001 read its file at 08:30 (Offer After 09:00) and gets the job at its next check
+# although the file has not changed since
+INSW="$S/servers/SRV01/C/SMS/LOGON.SRV/PCINS.BOX/$(sed -n 's/^SMS Unique ID=//p' "$S/workstations/WKS001/SMS.INI").INS"
+before=$(stat -c %Y "$INSW")
+pcm --site "$S" --workstation WKS001 poll > "$T/list1b"
+[ -f "$INSW" ] && [ "$(stat -c %Y "$INSW")" = "$before" ] && ok "WKS001's instruction file unchanged since 08:30" || not_ok "the file changed"
+jobsvc --site "$S" status --component pcm > "$T/pst"
+check_grep "WKS001 offered the job without a new file (KB Q163488 bug not reproduced)" "WKS001: offering job A0100001" "$T/pst"
+
 # pcm dump: any copied .INS file, no site needed; a truncated one names the offset
 cp "$S/servers/SRV02/C/SMS/LOGON.SRV/PCINS.BOX/$id.INS" "$T/copy.INS"
 check "pcm dump FILE" pcm dump "$T/copy.INS"
