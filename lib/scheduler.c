@@ -361,6 +361,14 @@ route(SmsSite *site, const char *code, const char **out_hop, char **out_root, GE
 }
 
 gboolean
+sms_scheduler_route_known(SmsSite *site, const char *code, GError **error)
+{
+	const char *hop = NULL;
+	g_autofree char *root = NULL;
+	return route(site, code, &hop, &root, error);
+}
+
+gboolean
 sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind, SmsTime now,
                                 GError **error)
 {

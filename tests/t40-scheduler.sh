@@ -110,6 +110,11 @@ check_grep "child record: Display Date = Start After" "^Display Date    : 04/01/
 check_grep "child record: expires 168 days later" "^Expiration Date : 09/16/96 09:02:00$" "$T/childdump"
 check_grep "child record: Expiration Full 1" "^Expiration Full : 1$" "$T/childdump"
 
+# the child's status went up as job status MIFs batched by its Site Reporter (SMS 1.2
+# Resource Guide: .JMF files in SITEREP.BOX), several per sending, on the poll grid
+jobsvc --site "$B" status --component sitereporter > "$T/srep"
+check_grep "the Site Reporter batched job status MIFs" "Site Reporter: [2-9][0-9]* job status MIF(s) of job A0100001 sent to site A01" "$T/srep"
+[ -z "$(find "$B" -name '*.JMF')" ] && ok "SITEREP.BOX empty after the batches" || not_ok ".JMF left behind"
 jobsvc --site "$A" clock set "1996-04-01 10:30" >/dev/null
 check "despooler poll at the central site" despooler --site "$A" poll
 check "jobsvc poll at the central site" jobsvc --site "$A" poll
