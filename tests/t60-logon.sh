@@ -128,6 +128,7 @@ pcm --site "$S" --workstation AHEAD poll > "$T/list"
 check_grep "AHEAD's clock is 90 min ahead: offered at 08:30 site time" "A0100001 *Pending" "$T/list"
 pcm --site "$S" --workstation WKS001 poll > "$T/list1"
 check_grep "WKS001 knows the command" "A0100001" "$T/list1"
+check_grep "pcm list shows the Command Name (WCL Name) and the line" "A0100001 .*Automated Office 95 Typical installation \[setup.exe /B1 /Q1 /S OFF95STD.STF\]" "$T/list1"
 # LastPCMFileTime follows the site's (virtual) clock: 1996-02-01 08:30 = 823163400 s
 check_grep "SMS.INI LastPCMFileTime on the virtual clock" "^LastPCMFileTime=823163400$" "$S/workstations/WKS001/SMS.INI"
 jobsvc --site "$S" status --component pcm > "$T/pst"
