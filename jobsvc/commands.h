@@ -20,3 +20,4 @@ SMS_DECLARE_CMD(sms_cmd_simulate);      /* cmd-simulate.c */
 SMS_DECLARE_CMD(sms_cmd_report);        /* cmd-report.c: HTML report of an event log */
 SMS_DECLARE_CMD(sms_cmd_diff);          /* cmd-report.c: two runs compared */
 SMS_DECLARE_CMD(sms_cmd_status);        /* cmd-job.c: status messages */
+SMS_DECLARE_CMD(sms_cmd_shares);        /* cmd-shares.c: shares and smb.conf */

@@ -351,11 +351,13 @@ test_diff_status(void)
 	g_autoptr(SmsRunModel) b = NULL;
 	g_autoptr(SmsRunDiff) d = NULL;
 	g_autoptr(GString) text = g_string_new(NULL);
-	const char *from = "\"machine\":\"SAL0007\",\"detail\":\"Failed\"";
+	const char *from = "\"machine\":\"SAL0007\",\"domain\":null,\"user\":null,"
+	                   "\"detail\":\"Failed\"";
 	g_assert_true(g_file_get_contents(path, &data, NULL, NULL));
 	changed = g_string_new(data);
 	g_assert_cmpuint(g_string_replace(changed, from,
-	                                  "\"machine\":\"SAL0007\",\"detail\":\"Success\"", 0), ==, 1);
+	                                  "\"machine\":\"SAL0007\",\"domain\":null,"
+	                                  "\"user\":null,\"detail\":\"Success\"", 0), ==, 1);
 	la = parse_ok(data);
 	lb = parse_ok(changed->str);
 	a = sms_run_model_new(la);
