@@ -120,31 +120,34 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 	}
 	if (collected) {
 		g_autoptr(SmsRunModel) model = sms_run_model_new(collected);
+		/* --until or --max-days ended the run early: what was expected may be to come */
+		gboolean cut = (opt.until != SMS_TIME_NONE &&
+		                (scn->until == SMS_TIME_NONE || opt.until < scn->until)) ||
+		               (max_days > 0 && opt.until == SMS_TIME_NONE &&
+		                scn->until == SMS_TIME_NONE &&
+		                res.end >= scn->start + (SmsTime)max_days * SMS_DAY);
 		if (report_path) {
 			g_autofree char *title = g_path_get_basename(argv[1]);
 			if (!sms_report_write(model, title, report_path, error)) {
 				sms_sim_result_clear(&res);
 				return FALSE;
 			}
-			if (!quiet || ev != stdout)
-				fprintf(report, "Report: %s\n", report_path);
+			fprintf(report, "Report: %s\n", report_path);
 		}
-		if (scn->expects->len > 0 && opt.until != SMS_TIME_NONE &&
-		    (scn->until == SMS_TIME_NONE || opt.until < scn->until)) {
-			/* --until cut the run short: what was expected may still be to come */
-			fprintf(ev == stdout || cli->json ? stderr : stdout, "\nExpectations not checked "
-			        "(%u): --until ends the run before the scenario does.\n",
-			        scn->expects->len);
+		if (scn->expects->len > 0 && cut) {
+			fprintf(report, "\nExpectations not checked (%u): %s ends the run before the "
+			        "scenario does.\n", scn->expects->len,
+			        opt.until != SMS_TIME_NONE ? "--until" : "--max-days");
 		} else if (scn->expects->len > 0) {
 			g_autoptr(GPtrArray) results = sms_expect_check(scn->expects, model);
 			g_autoptr(GString) text = g_string_new(NULL);
 			guint failed = sms_expect_format(results, text);
 			/* the verdict is printed even with --quiet */
-			fprintf(ev == stdout || cli->json ? stderr : stdout, "\nExpectations (%u):\n%s%s",
+			fprintf(report, "\nExpectations (%u):\n%s%s",
 			        results->len, text->str, failed ? "" : "All expectations held.\n");
 			if (failed) {
-				fprintf(ev == stdout || cli->json ? stderr : stdout,
-				        "%u of %u expectation(s) FAILED.\n", failed, results->len);
+				fprintf(report, "%u of %u expectation(s) FAILED.\n", failed,
+				        results->len);
 				cli->exit_status = 3;
 			}
 		}

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """png-colours.py FILE.png: print the number of distinct colours of an 8-bit RGB/RGBA PNG
-(standard library only; used by tests/t83-browser.sh to tell a blank screenshot)."""
+(standard library only; used by tests/t85-browser.sh to tell a blank screenshot)."""
 import struct
 import sys
 import zlib
