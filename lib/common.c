@@ -1,5 +1,6 @@
 /* common.c -- error helpers, fault points, paths, strings. */
 #include "common.h"
+#include "boxfile.h"
 
 #include <stdio.h>
 
@@ -209,17 +210,8 @@ sms_path_is_safe_relative(const char *rel)
 gboolean
 sms_read_file(const char *path, char **out_data, gsize *out_len, GError **error)
 {
-	g_autoptr(GError) local = NULL;
-	char *data = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &data, &len, &local)) {
-		return sms_throw(error, SMS_ERROR_IO, "%s", local->message);
-	}
-	*out_data = data;
-	if (out_len)
-		*out_len = len;
-	return TRUE;
+	return sms_read_regular(path, SMS_READ_MAX_DEFAULT, SMS_READ_FOLLOW, out_data, out_len,
+	                        error);
 }
 
 char *

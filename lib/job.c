@@ -1,5 +1,6 @@
 /* job.c -- jobs and packages in the site database (see job.h). */
 #include "job.h"
+#include "boxfile.h"
 #include "db.h"
 #include "pdf.h"
 #include "query.h"
@@ -992,7 +993,7 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 	gsize len;
 
 	/* one read: the same bytes are parsed and kept in packages.pdf_text */
-	if (!sms_read_file(pdf_path, &data, &len, error) ||
+	if (!sms_read_regular(pdf_path, SMS_PDF_MAX_BYTES, SMS_READ_FOLLOW, &data, &len, error) ||
 	    !sms_pdf_parse(pdf_path, data, len, &pdf, error))
 		return FALSE;
 	if (pkg_name && *pkg_name == '\0')

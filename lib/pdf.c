@@ -1,5 +1,6 @@
 /* pdf.c -- Package Definition Files (see pdf.h, man/smsemu-pdf.5). */
 #include "pdf.h"
+#include "boxfile.h"
 #include "ini.h"
 
 #include <stdarg.h>
@@ -1072,7 +1073,7 @@ sms_pdf_load(const char *path, SmsPdf **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_read_regular(path, SMS_PDF_MAX_BYTES, SMS_READ_FOLLOW, &data, &len, error))
 		return FALSE;
 	return sms_pdf_parse(path, data, len, out, error);
 }
