@@ -148,6 +148,32 @@ test_kinds(void)
 	}
 }
 
+/* A PDF value that cannot fit a .INS record field is refused at import (it made every
+ * Despooler pass fail until the job was cancelled). */
+static void
+test_pdf_comment(void)
+{
+	GString *pdf = g_string_new("[PDF]\r\nVersion=1.0\r\n[Package Definition]\r\n"
+	                            "Product=P\r\nVersion=1\r\nComment=");
+	g_autoptr(SmsPdf) p = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize at;
+	for (int i = 0; i < 65535; i++)
+		g_string_append_c(pdf, 'c');
+	at = pdf->len;
+	g_string_append(pdf, "\r\nSetupVariations=A\r\n[A Setup]\r\nCommandLine=a.exe\r\n"
+	                "CommandName=A\r\nSupportedPlatforms=Windows NT (x86)\r\n");
+	g_assert_true(sms_pdf_parse("ok.pdf", pdf->str, pdf->len, &p, &error));
+	g_assert_no_error(error);
+	g_clear_pointer(&p, sms_pdf_free);
+	g_string_insert_c(pdf, (gssize)at, 'c');   /* 65,536 bytes */
+	g_assert_false(sms_pdf_parse("big.pdf", pdf->str, pdf->len, &p, &error));
+	g_assert_error(error, SMS_PDF_ERROR, SMS_PDF_ERROR_BAD_VALUE);
+	g_assert_nonnull(strstr(error->message, "big.pdf:6:"));
+	g_assert_nonnull(strstr(error->message, "Comment: at most 65,535 bytes"));
+	g_string_free(pdf, TRUE);
+}
+
 static const char *site_head = "[Site A01]\n[Server SRV01]\nSite=A01\nRoles=site, logon\n"
                                "Drives=C:100\n[Domain CORP]\nSite=A01\nLogonServers=SRV01\n";
 
@@ -200,5 +226,6 @@ main(int argc, char **argv)
 	g_test_add_func("/limits/sizes", test_sizes);
 	g_test_add_func("/limits/kinds", test_kinds);
 	g_test_add_func("/limits/workstations", test_workstations);
+	g_test_add_func("/limits/pdf-comment", test_pdf_comment);
 	return g_test_run();
 }
