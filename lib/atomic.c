@@ -82,16 +82,11 @@ open_temp_beside(const char *path, int mode, char **out_tmp, GError **error)
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
 	g_autofree char *tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
-	int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, mode);
+	/* the mode as open(2) applies it: less the umask, and never writable by others */
+	int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, mode & 0775);
 
 	if (fd < 0) {
 		sms_throw_errno(error, "creating temporary file for '%s'", path);
-		return -1;
-	}
-	if (fchmod(fd, (mode_t)mode) < 0) {
-		sms_throw_errno(error, "setting mode of '%s'", tmpl);
-		close(fd);
-		unlink(tmpl);
 		return -1;
 	}
 	*out_tmp = g_steal_pointer(&tmpl);

@@ -117,7 +117,7 @@ sms_fault(const char *point, GError **error)
 		/* crash tests: record every fault point a run passes (SMSEMU_FAULT_TRACE=file) */
 		const char *trace = g_getenv("SMSEMU_FAULT_TRACE");
 		if (trace && *trace) {
-			FILE *f = fopen(trace, "a");
+			FILE *f = fopen(trace, "ae");
 			if (f) {
 				fprintf(f, "%s\n", point);
 				fclose(f);

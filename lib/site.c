@@ -4,6 +4,7 @@
 #include "db.h"
 #include "components.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -601,10 +602,21 @@ log_file(SmsSite *site, const char *component, const char **service)
 		g_autofree char *dir = sms_layout_logs(site);
 		g_autofree char *name = file ? g_strdup(file) : g_strdup_printf("%s.log", component);
 		g_autofree char *path = g_build_filename(dir, name, NULL);
+		struct stat st;
+		int fd;
 		(void)g_mkdir_with_parents(dir, 0755);
-		f = fopen(path, "a");
-		if (f == NULL)
+		/* close-on-exec (a command the PCM runs inherits no log) and never writable by
+		 * others, whatever the umask or an earlier mode */
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
 			return NULL;
+		if (fstat(fd, &st) == 0 && (st.st_mode & S_IWOTH))
+			(void)fchmod(fd, st.st_mode & 07755 & ~(mode_t)S_IWOTH);
+		f = fdopen(fd, "a");
+		if (f == NULL) {
+			close(fd);
+			return NULL;
+		}
 		g_hash_table_insert(site->logs, g_strdup(component), f);
 	}
 	return f;

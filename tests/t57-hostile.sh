@@ -63,4 +63,17 @@ for f in PIPE0006.MIF ZERO0007.MIF; do
 done
 jobsvc --site "$S" status --component despooler > "$T/st"
 check_grep "a status message names the refused MIF" "PIPE0006.MIF.*not a regular file" "$T/st"
+# modes: under umask 000 nothing the system writes is writable by others (logs, atomic
+# writes), and an archive cannot restore a world-writable mode onto a share
+(
+	umask 000
+	jobsvc --site "$T/U01" init "$T/site.ini" >/dev/null
+	jobsvc --site "$T/U01" clock set "1996-02-01 08:00" >/dev/null
+	logon --site "$T/U01" poll >/dev/null; despooler --site "$T/U01" poll >/dev/null
+	mkdir -p "$T/ww/sub"; echo x > "$T/ww/sub/F"; chmod 777 "$T/ww/sub" "$T/ww/sub/F"
+	jobsvc archive create "$T/ww" "$T/ww.pck" >/dev/null && jobsvc archive extract "$T/ww.pck" "$T/wx" >/dev/null
+)
+ww=$(find "$T/U01" -perm -o+w ! -type l | head -5)
+[ -z "$ww" ] && ok "nothing under umask 000 is world-writable (logs, database, boxes)" || { echo "$ww" | sed 's/^/# /'; not_ok "world-writable: $ww"; }
+[ -f "$T/wx/sub/F" ] && [ -z "$(find "$T/wx" -perm -o+w)" ] && ok "an archive restores no world-writable mode" || { ls -laR "$T/wx" | sed 's/^/# /'; not_ok "world-writable after extraction"; }
 done_testing
