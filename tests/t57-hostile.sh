@@ -62,7 +62,8 @@ for f in PIPE0006.MIF ZERO0007.MIF; do
 	else ls -la "$RECV" "$RECV/BAD" 2>&1 | sed 's/^/# /'; not_ok "$f moved to BAD"; fi
 done
 jobsvc --site "$S" status --component despooler > "$T/st"
-check_grep "a status message names the refused MIF" "PIPE0006.MIF.*not a regular file" "$T/st"
+check_grep "a status message names the refused MIF" "PIPE0006.MIF.*not a regular file (a FIFO)" "$T/st"
+check_grep "the .SNI's own status counts when its MIF is refused" "Status of job A0100001 from WKS0002: Failed" "$T/st"
 # modes: under umask 000 nothing the system writes is writable by others (logs, atomic
 # writes), and an archive cannot restore a world-writable mode onto a share
 (
