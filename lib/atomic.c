@@ -202,7 +202,7 @@ sms_atomic_write_if_changed(const char *path, const void *data, gsize len, int m
 gboolean
 sms_atomic_copy(const char *src, const char *dst, SmsSyncMode sync, GError **error)
 {
-	g_auto(SmsFd) in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	g_auto(SmsFd) in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	struct timeval tv[2];
 

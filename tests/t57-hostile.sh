@@ -45,6 +45,15 @@ done
 jobsvc --site "$S" status --component logon > "$T/st"
 check_grep "a status message names the refused FIFO" "FIFO0001.SNI.*not a regular file" "$T/st"
 check_grep "a status message names the oversized file" "HUGE0004.SNI.*larger than" "$T/st"
+# sender: a FIFO and a link to /dev/zero as send requests in its outbox
+OUT="$S/servers/SRV01/C/SMS/SITE.SRV/SENDER.BOX/REQUESTS/LAN_DEFA.000"
+mkfifo "$OUT/FIFO0008.SRQ"
+ln -s /dev/zero "$OUT/ZERO0009.SRQ"
+check "jobsvc poll (scheduler, sender) returns with a FIFO and a link as send requests" timeout 30 jobsvc --site "$S" poll
+for f in FIFO0008.SRQ ZERO0009.SRQ; do
+	if [ -p "$OUT/BAD/$f" ] || [ -L "$OUT/BAD/$f" ]; then ok "$f moved to BAD"
+	else ls -la "$OUT" "$OUT/BAD" 2>&1 | sed 's/^/# /'; not_ok "$f moved to BAD"; fi
+done
 # despooler: status for a real job whose StatusMIF= names a FIFO or a link to /dev/zero
 jobsvc simulate "$TOP/samples/scenarios/kb-forced-delivery.ini" --quiet --site-dir "$T/kb" \
 	--until "1996-02-01 10:00" >/dev/null
