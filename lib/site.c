@@ -1,6 +1,8 @@
 /* site.c -- opened site roots: layout, clock, logs, status messages, IDs. */
 #include "site.h"
 #include "atomic.h"
+#include "boxfile.h"
+#include "reg.h"
 #include "db.h"
 #include "components.h"
 
@@ -454,9 +456,9 @@ dir_is_empty_or_missing(const char *root)
 	return d == NULL || g_dir_read_name(d) == NULL;
 }
 
-gboolean
-sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, SmsSite **out,
-                       GError **error)
+static gboolean
+init_tree(const char *root, SmsWorldDef *world, const char *code, SmsSite **out,
+          GError **error)
 {
 	g_autofree char *text = sms_world_def_to_site_ini(world, code);
 	g_autofree char *ini = NULL;
@@ -464,14 +466,6 @@ sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, S
 	g_autoptr(SmsWorldDef) def = NULL;
 	g_autoptr(SmsSite) site = NULL;
 
-	if (!dir_is_empty_or_missing(root)) {
-		g_autofree char *probe = g_build_filename(root, "site.ini", NULL);
-		if (g_file_test(probe, G_FILE_TEST_EXISTS)) {
-			g_set_error(error, SMS_SITE_ERROR, SMS_SITE_ERROR_EXISTS,
-			            "%s: already holds a site (site.ini exists)", root);
-			return FALSE;
-		}
-	}
 	if (!sms_mkdir_p(root, error))
 		return FALSE;
 	ini = g_build_filename(root, "site.ini", NULL);
@@ -504,6 +498,57 @@ sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, S
 			return FALSE;
 	}
 	*out = g_steal_pointer(&site);
+	return TRUE;
+}
+
+/* Remove what a failed init created: the root itself, or the contents of a root that
+ * existed (empty) before. */
+static void
+undo_init(const char *root, gboolean existed)
+{
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	if (!existed) {
+		if (!sms_rm_rf(root, NULL))
+			g_warning("could not remove %s", root);
+		return;
+	}
+	d = g_dir_open(root, 0, NULL);
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(root, name, NULL);
+		if (!sms_rm_rf(p, NULL))
+			g_warning("could not remove %s", p);
+	}
+}
+
+gboolean
+sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, SmsSite **out,
+                       GError **error)
+{
+	gboolean existed = g_file_test(root, G_FILE_TEST_IS_DIR);
+	if (!dir_is_empty_or_missing(root)) {
+		g_autofree char *probe = g_build_filename(root, "site.ini", NULL);
+		if (g_file_test(probe, G_FILE_TEST_EXISTS)) {
+			g_set_error(error, SMS_SITE_ERROR, SMS_SITE_ERROR_EXISTS,
+			            "%s: already holds a site (site.ini exists)", root);
+			return FALSE;
+		}
+	}
+	/* the registry files first: a missing one fails before anything is created (their
+	 * content is checked by the reg reader when a component reads it) */
+	for (guint i = 0; i < world->servers->len; i++) {
+		SmsServerDef *s = world->servers->pdata[i];
+		g_auto(SmsFd) fd = -1;
+		if (!sms_str_equal_ci(s->site, code) || s->registry == NULL)
+			continue;
+		fd = sms_open_regular(s->registry, SMS_REG_MAX_BYTES, SMS_READ_FOLLOW, NULL, error);
+		if (fd < 0)
+			return FALSE;
+	}
+	if (!init_tree(root, world, code, out, error)) {
+		undo_init(root, existed);
+		return FALSE;
+	}
 	return TRUE;
 }
 

@@ -73,6 +73,14 @@ done
 jobsvc --site "$S" status --component despooler > "$T/st"
 check_grep "a status message names the refused MIF" "PIPE0006.MIF.*not a regular file (a FIFO)" "$T/st"
 check_grep "the .SNI's own status counts when its MIF is refused" "Status of job A0100001 from WKS0002: Failed" "$T/st"
+# init that fails leaves nothing behind, so a corrected init succeeds
+sed 's/^Drives=C:200$/Drives=C:200\nRegistry=missing.reg/' "$T/site.ini" > "$T/badreg.ini"
+check_fails "init with a missing registry file fails" jobsvc --site "$T/I01" init "$T/badreg.ini"
+[ ! -e "$T/I01" ] && ok "nothing left by the failed init" || { ls -la "$T/I01" | sed 's/^/# /'; not_ok "leftovers of a failed init"; }
+mkdir "$T/I02"
+check_fails "init failing half-way (injected at the 2nd atomic write)" env SMSEMU_FAULT=atomic-before-rename:2 jobsvc --site "$T/I02" init "$T/site.ini"
+[ -d "$T/I02" ] && [ -z "$(ls -A "$T/I02")" ] && ok "an existing empty root is left empty" || { ls -la "$T/I02" | sed 's/^/# /'; not_ok "leftovers in an existing root"; }
+check "init after the failures succeeds" jobsvc --site "$T/I02" init "$T/site.ini"
 # modes: under umask 000 nothing the system writes is writable by others (logs, atomic
 # writes), and an archive cannot restore a world-writable mode onto a share
 (
