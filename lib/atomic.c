@@ -137,14 +137,14 @@ atomic_write_impl(const char *path, const void *data, gsize len, int src_fd, int
 
 	if (fd < 0)
 		return FALSE;
-	if (src_fd >= 0 ? !copy_fd(src_fd, fd, path, error) : !write_all(fd, data, len, tmp, error))
+	if (src_fd >= 0 ? !copy_fd(src_fd, fd, path, error) : !write_all(fd, data, len, path, error))
 		goto fail;
 	if (times && futimes(fd, times) < 0) {
 		sms_throw_errno(error, "setting times of '%s'", tmp);
 		goto fail;
 	}
 	if (sync == SMS_SYNC_FILE && sms_sync_enabled() && fdatasync(fd) < 0) {
-		sms_throw_errno(error, "fsync of '%s'", tmp);
+		sms_throw_errno(error, "fsync of '%s' (written as '%s')", path, tmp);
 		goto fail;
 	}
 	if (close(fd) < 0) {

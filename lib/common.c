@@ -52,7 +52,11 @@ sms_throw_errno(GError **error, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	*error = g_error_new(SMS_ERROR, SMS_ERROR_IO, "%s: %s", msg, g_strerror(saved));
+	if (saved == ENOSPC || saved == EDQUOT)
+		*error = g_error_new(SMS_ERROR, SMS_ERROR_IO, "%s: disk full (%s)", msg,
+		                     g_strerror(saved));
+	else
+		*error = g_error_new(SMS_ERROR, SMS_ERROR_IO, "%s: %s", msg, g_strerror(saved));
 	errno = saved;
 	return FALSE;
 }

@@ -36,7 +36,8 @@ gboolean sms_throw(GError **error, gint code, const char *fmt, ...) G_GNUC_PRINT
 /* Same, with an explicit domain. */
 gboolean sms_throw_domain(GError **error, GQuark domain, gint code, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
-/* Set an SMS_ERROR_IO error "<prefix>: <strerror(errno)>" from the current errno. */
+/* Set an SMS_ERROR_IO error "<prefix>: <strerror(errno)>" from the current errno;
+ * ENOSPC and EDQUOT read "<prefix>: disk full (<strerror>)". */
 gboolean sms_throw_errno(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Auto-closing file descriptor that keeps errno intact. */
