@@ -480,7 +480,7 @@ throw_write(GError **error, int err, const char *what, const char *path)
 {
 	if (err == ENOSPC || err == EDQUOT)
 		return sms_throw_domain(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_NO_SPACE,
-		                        "%s %s: %s", what, path, g_strerror(err));
+		                        "%s %s: disk full (%s)", what, path, g_strerror(err));
 	return sms_throw_domain(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_IO, "%s %s: %s", what,
 	                        path, g_strerror(err));
 }

@@ -186,6 +186,34 @@ replication_servers(SmsSite *site)
 	return out;
 }
 
+/* "<SMSID>.INS" -> the file_id its PCM last read, for the PCMs that read from `server` and
+ * are not waiting to read already (empty when there are none, or no PCM tables yet). */
+static GHashTable *
+pcm_file_ids(SmsSite *site, const char *server)
+{
+	GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+	                               " AND name = 'pcm_clients'", NULL);
+	gboolean row = FALSE;
+	if (st == NULL || !sms_db_step(site->db, st, &row, NULL) || !row) {
+		if (st)
+			sqlite3_reset(st);
+		return ids;
+	}
+	sqlite3_reset(st);
+	st = sms_db_stmt(site->db, "SELECT m.smsid, c.file_id FROM pcm_clients c JOIN machines m "
+	                 "ON m.name = c.machine WHERE c.dirty = 0 AND c.server = ? COLLATE NOCASE "
+	                 "AND m.smsid IS NOT NULL", NULL);
+	if (st == NULL)
+		return ids;
+	sms_db_bind_text(st, 1, server);
+	while (sms_db_step(site->db, st, &row, NULL) && row)
+		g_hash_table_insert(ids, g_strdup_printf("%s.INS", sms_db_col_ctext(st, 0)),
+		                    g_strdup(sms_db_col_ctext(st, 1) ? sms_db_col_ctext(st, 1) : "none"));
+	sqlite3_reset(st);
+	return ids;
+}
+
 /* Bring one logon server's instruction box up to date with the master directories of
  * every domain it serves (one box holds the files of all of them): copy what changed,
  * remove what no master has any more. *n_out = files changed. */
@@ -196,6 +224,7 @@ sync_box(SmsSite *site, const char *server, GPtrArray *domains, GHashTable *chan
 	g_autofree char *box = sms_layout_pcins(site, server);
 	g_autoptr(GPtrArray) copies = NULL;
 	g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) readers = pcm_file_ids(site, server);
 	SmsBatch batch;
 	guint n = 0;
 	if (!sms_mkdir_p(box, error))
@@ -213,8 +242,16 @@ sync_box(SmsSite *site, const char *server, GPtrArray *domains, GHashTable *chan
 				continue;   /* one SMS ID in two domains: the first domain's file */
 			src = g_build_filename(master, name, NULL);
 			dst = g_build_filename(box, name, NULL);
-			if (same_file(src, dst))
+			if (same_file(src, dst)) {
+				/* copied by a pass that failed before it told the PCM (the file is
+				 * newer than what the PCM last read): tell it now */
+				const char *id = g_hash_table_lookup(readers, name);
+				struct stat sb;
+				g_autofree char *now_id = NULL;
+				if (id && stat(dst, &sb) == 0 && g_strcmp0(id, now_id = sms_pcm_file_id(&sb)) != 0)
+					g_hash_table_add(changed_ids, g_strdup(name));
 				continue;
+			}
 			if (!replicate_file(src, dst, error)) {
 				sms_batch_clear(&batch);
 				return FALSE;

@@ -79,10 +79,10 @@ drive() { # site faults?
 }
 state() {
 	S=$1
-	# Job Details without the times of the rows (a pass that failed did its work a step
-	# later: when, not what, may differ)
+	# Job Details without times (a pass that failed did its work a step later: when, not
+	# what, may differ)
 	for j in A0100001 A0100002; do jobsvc --site "$S" job show $j |
-		sed -E 's/^(  [A-Z0-9]+ +A01 +[A-Za-z]+ +)[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}/\1/'; done
+		sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}//g'; done
 	( cd "$S/servers" && find . -name '*.INS' -path '*PCMDOM*' -o -name '*.INS' -path '*PCINS*' | sort | xargs sha256sum )
 	( cd "$S/servers" && find . -path '*SMS_PKG*' -type f -o -path '*OFFICE95*' -type f | grep -v '\.NEW' | sort | xargs sha256sum )
 	sqlite3 "$S/site.db" "SELECT machine, status FROM job_machine_detail ORDER BY machine" 2>/dev/null
