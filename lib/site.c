@@ -235,6 +235,8 @@ sms_layout_receive_of_root(const char *root, char **out, GError **error)
 	tmp.self = def->sites->pdata[0];
 	tmp.code = tmp.self->code;
 	*out = sms_layout_receive(&tmp);
+	if (tmp.cache)
+		g_hash_table_unref(tmp.cache);   /* the layout memo of the stand-in site */
 	return TRUE;
 }
 
