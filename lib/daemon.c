@@ -1,6 +1,7 @@
 /* daemon.c -- component poll loops (see daemon.h). */
 #include "daemon.h"
 #include "components.h"
+#include "reclaim.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -29,8 +30,10 @@ gboolean
 sms_daemon_poll(const char *site_dir, const SmsDaemon *d, GError **error)
 {
 	g_autoptr(SmsSite) site = NULL;
+	gint64 started = g_get_real_time();
 	if (!sms_site_open(site_dir, &site, error))
 		return FALSE;
+	(void)sms_reclaim_leftovers(site, d->component, started);
 	return run_passes(site, d, sms_site_now(site), error);
 }
 
@@ -153,9 +156,11 @@ sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error)
 {
 	g_autoptr(SmsSite) site = NULL;
 	g_autoptr(SmsDaemonLoop) r = NULL;
+	gint64 started = g_get_real_time();
 	guint s1, s2, s3, t;
 	if (!sms_site_open(site_dir, &site, error))
 		return FALSE;
+	(void)sms_reclaim_leftovers(site, d->component, started);
 	r = sms_daemon_loop_new(site, d);
 	r->loop = g_main_loop_new(NULL, FALSE);
 	s1 = g_unix_signal_add(SIGTERM, on_quit, r);
