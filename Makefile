@@ -147,7 +147,8 @@ demo: all
 	@SMSEMU_BIN=$(abspath $(BIN)) sh samples/demo.sh
 
 # libFuzzer builds (clang): make fuzz FUZZ_SECONDS=600 runs every target that long,
-# two at a time, adding what it finds to tests/fuzz/corpus/<target>/.
+# two at a time, adding what it finds to build-fuzz/corpus/<target>/ (FUZZ_UPDATE_CORPUS=1:
+# to tests/fuzz/corpus/<target>/ in the checkout).
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 fuzz:
