@@ -44,7 +44,7 @@ sms_open_regular(const char *path, gsize max_bytes, SmsReadFlags flags, struct s
 		oflags |= O_NOFOLLOW;
 	fd = open(path, oflags);
 	if (fd < 0) {
-		if (errno == ENOENT) {
+		if (errno == ENOENT && !(flags & SMS_READ_FOLLOW)) {
 			sms_throw_domain(error, SMS_BOXFILE_ERROR, SMS_BOXFILE_ERROR_NOT_FOUND,
 			                 "%s: no such file", path);
 			return -1;

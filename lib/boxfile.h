@@ -16,7 +16,8 @@
 #define SMS_BOXFILE_ERROR (sms_boxfile_error_quark())
 GQuark sms_boxfile_error_quark(void);
 typedef enum {
-	SMS_BOXFILE_ERROR_NOT_FOUND,     /* no such file */
+	SMS_BOXFILE_ERROR_NOT_FOUND,     /* no such file (box reads; a file named by a user,
+	                                  * SMS_READ_FOLLOW, gives SMS_ERROR_IO as always) */
 	SMS_BOXFILE_ERROR_NOT_REGULAR,   /* a FIFO, device, directory, socket or symbolic link */
 	SMS_BOXFILE_ERROR_TOO_LARGE,     /* larger than the limit for its kind */
 } SmsBoxfileError;
