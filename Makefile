@@ -2,18 +2,20 @@
 #
 #   make                 build bin/jobsvc bin/despooler bin/pcm bin/logon
 #   make check           build and run every test (GTest + shell tests, under prove)
+#   make check-hosts     smbd + smbnetfs in network namespaces: a site over real SMB (root)
 #   make demo            run the main job on a sample site in a fresh directory
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined check
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench           build and run the benchmarks (results: bench/RESULTS.md)
+#   make report-screenshot  regenerate doc/report.png (headless Chromium)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
-PKGS      := glib-2.0 sqlite3 zlib
-APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev pkg-config
+PKGS      := glib-2.0 sqlite3 zlib json-glib-1.0
+APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev libjson-glib-dev pkg-config
 
 # ---------------------------------------------------------------------------
 # Dependencies: install them as root, otherwise say exactly what to run.
@@ -91,7 +93,8 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%-replay)
 MANPAGES := $(sort $(wildcard man/*.1 man/*.5))
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell demo bench clean install help fuzz crash-test crash-test-short
+.PHONY: all check check-unit check-shell check-hosts demo bench clean install help fuzz crash-test \
+        crash-test-short report-screenshot
 all: $(BINS)
 
 $(B)/%.o: %.c $(FLAGS_STAMP)
@@ -143,6 +146,20 @@ check: all $(TEST_BIN) $(FUZZ_REPLAY) $(IOFAULT)
 	  SMSEMU_IOFAULT_SO=$(abspath $(IOFAULT)) \
 	  prove --exec 'timeout -k 10 $(TEST_TIMEOUT)' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
 
+# Real hosts: smbd serving a site's shares to two workstation network namespaces that
+# mount them with smbnetfs (tests/hosts/run.sh; root; < 3 minutes). As root, installs the
+# Debian packages it needs when they are missing, as for the build dependencies.
+HOSTS_APT_PKGS := samba smbclient smbnetfs fuse3
+HOSTS_TIMEOUT ?= 180
+check-hosts: all
+	@if [ "$$(id -u)" = 0 ] && ! (command -v smbd && command -v smbnetfs && command -v testparm) >/dev/null 2>&1; then \
+	  echo "smsemu: installing $(HOSTS_APT_PKGS)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(HOSTS_APT_PKGS)) >/dev/null 2>&1 || \
+	  { echo "apt-get install $(HOSTS_APT_PKGS) failed; run it by hand and retry"; exit 1; }; \
+	fi
+	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) TZ=UTC LANG=C LC_ALL=C \
+	  prove -v --exec 'timeout -k 10 $(HOSTS_TIMEOUT) sh' tests/hosts/run.sh
+
 demo: all
 	@SMSEMU_BIN=$(abspath $(BIN)) sh samples/demo.sh
 
@@ -176,6 +193,16 @@ crash-test-short: all
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/daemon-crash-test.sh 100 20 11
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/crash-test.sh 100 20 11
 
+# The screenshot of the README: the report of the KB Q140403 forced-delivery sample.
+CHROMIUM ?= chromium
+report-screenshot: all
+	@rm -rf $(B)/screenshot && mkdir -p $(B)/screenshot
+	$(BIN)/jobsvc simulate samples/scenarios/kb-forced-delivery.ini --quiet \
+	  --site-dir $(B)/screenshot/sites --report $(B)/screenshot/report.html
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	  --user-data-dir=$(abspath $(B))/screenshot/profile --window-size=1100,1250 \
+	  --screenshot=$(CURDIR)/doc/report.png file://$(abspath $(B))/screenshot/report.html
+
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh
 
@@ -188,6 +215,6 @@ clean:
 	rm -rf $(B) $(BIN)
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,7 +1,7 @@
 /* cli.h -- the command table every program uses.
  *
  * A program is `prog [GLOBAL OPTIONS] COMMAND [ARGS]`. Global options (--site DIR,
- * --workstation NAME, --json, --verbose, --help, --version) are parsed once by
+ * --workstation NAME, --json, --help, --version) are parsed once by
  * sms_cli_main(); the command then gets argv starting at its own name and parses its
  * own options (sms_cli_parse). A command returns FALSE with an error; main prints the
  * one message "prog: message" and exits 1 (2 for usage errors).
@@ -14,9 +14,11 @@ typedef struct {
 	char *site_dir;          /* --site DIR (may be NULL) */
 	char *workstation;       /* --workstation NAME (pcm) */
 	gboolean json;           /* --json */
-	gboolean verbose;        /* -v */
 	gboolean service;        /* --service (pcm) */
 	gboolean execute;        /* --execute (pcm real mode) */
+	int exit_status;         /* set by a command that succeeds with a verdict (diff: 1 when
+	                          * the runs differ; simulate: 3 when an expectation failed) */
+	int error_status;        /* set by a command whose errors exit otherwise than 1 */
 } SmsCli;
 
 typedef gboolean (*SmsCmdFunc)(SmsCli *cli, int argc, char **argv, GError **error);

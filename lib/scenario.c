@@ -1,6 +1,9 @@
 /* scenario.c -- scenario files (see scenario.h). */
 #include "scenario.h"
 #include "ini.h"
+#include "job.h"
+#include "query.h"
+#include "reg.h"
 
 G_DEFINE_QUARK(sms-scenario-error-quark, sms_scenario_error)
 
@@ -44,6 +47,14 @@ event_free(gpointer p)
 	g_free(x->name); g_free(x->arg1); g_free(x->arg2); g_free(x);
 }
 
+static void
+expect_free(gpointer p)
+{
+	SmsScnExpect *x = p;
+	g_free(x->name); g_free(x->job); g_free(x->server); g_free(x->event);
+	g_free(x->machines); g_free(x->status); g_free(x);
+}
+
 void
 sms_scenario_free(SmsScenario *s)
 {
@@ -56,6 +67,7 @@ sms_scenario_free(SmsScenario *s)
 	g_ptr_array_unref(s->locks);
 	g_ptr_array_unref(s->outcomes);
 	g_ptr_array_unref(s->events);
+	g_ptr_array_unref(s->expects);
 	g_free(s);
 }
 
@@ -314,6 +326,115 @@ parse_event(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GE
 	return sms_ini_section_check_unused(ini, sec, "At, Action", error);
 }
 
+static gboolean
+valid_event_name(const char *v)
+{
+	gsize n = strlen(v);
+	if (n == 0 || !g_ascii_islower(v[0]))
+		return FALSE;
+	for (gsize i = 0; i < n; i++) {
+		if (v[i] == '*' && i == n - 1)
+			return TRUE;
+		if (!g_ascii_islower(v[i]) && !g_ascii_isdigit(v[i]) && v[i] != '_' && v[i] != '.')
+			return FALSE;
+	}
+	return strchr(v, '.') != NULL;
+}
+
+/* [Expect NAME]: Job, Server, Event, Machines, Status, At | Before / After, Count, Never */
+static gboolean
+parse_expect(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	static const char *const job_states[] = { "Pending", "Active", "Cancelled", "Complete",
+		"Failed", "Retrying", NULL };
+	static const char *const machine_states[] = { "Pending", "Offered", "Countdown",
+		"Executed", "Complete", "Retrying", "Expired", NULL };
+	static const char *const server_states[] = { "Complete", "Retrying", "Failed", NULL };
+	const char *const *states;
+	const char *v;
+	gint64 n;
+	SmsScnExpect *x;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	x = g_new0(SmsScnExpect, 1);
+	x->name = name;
+	x->line = sec->line;
+	x->count = -1;
+	g_ptr_array_add(s->expects, x);
+	if ((v = sms_ini_section_get(sec, "Job")) && *v)
+		x->job = g_strdup(v);
+	if ((v = sms_ini_section_get(sec, "Server")) && *v)
+		x->server = sms_strup(v);
+	if ((v = sms_ini_section_get(sec, "Machines")) && *v)
+		x->machines = sms_strup(v);
+	if ((v = sms_ini_section_get(sec, "Event")) && *v) {
+		if (!valid_event_name(v))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Event"),
+			                     SMS_INI_ERROR_BAD_VALUE, "Event: expected an event name "
+			                     "such as distribute.forced_disconnect (or distribute.*), "
+			                     "got '%s'", v);
+		x->event = g_strdup(v);
+	}
+	if (!get_time(ini, sec, "At", FALSE, FALSE, &x->at, error) ||
+	    !get_time(ini, sec, "Before", FALSE, FALSE, &x->before, error) ||
+	    !get_time(ini, sec, "After", FALSE, FALSE, &x->after, error) ||
+	    !sms_ini_get_bool(ini, sec, "Never", FALSE, &x->never, error))
+		return FALSE;
+	if ((v = sms_ini_section_get(sec, "Count")) && *v) {
+		if (!sms_ini_get_int(ini, sec, "Count", 0, G_MAXINT32, 0, &n, error))
+			return FALSE;
+		x->count = n;
+	}
+	if (x->at != SMS_TIME_NONE && (x->before != SMS_TIME_NONE || x->after != SMS_TIME_NONE))
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "At"), SMS_INI_ERROR_BAD_VALUE,
+		                     "[%s]: At= excludes Before= and After=", sec->name);
+	if (x->before != SMS_TIME_NONE && x->after != SMS_TIME_NONE && x->before <= x->after)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Before"),
+		                     SMS_INI_ERROR_BAD_VALUE, "Before: must be later than After");
+	if (x->never && x->count >= 0)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Never"),
+		                     SMS_INI_ERROR_BAD_VALUE, "[%s]: Never=yes excludes Count=",
+		                     sec->name);
+	if ((v = sms_ini_section_get(sec, "Status")) && *v) {
+		states = x->machines ? machine_states : x->server ? server_states : job_states;
+		for (const char *const *p = states; *p; p++)
+			if (sms_str_equal_ci(*p, v))
+				x->status = g_strdup(*p);
+		if (x->status == NULL) {
+			g_autofree char *list = g_strjoinv(", ", (char **)states);
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "Status: expected one of %s (a %s's "
+			                     "status), got '%s'", list, x->machines ? "computer" :
+			                     x->server ? "distribution server" : "job", v);
+		}
+		if (x->job == NULL)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_MISSING_KEY, "[%s]: Status= needs Job=",
+			                     sec->name);
+		if (x->event)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: expected Event= or Status=, "
+			                     "not both", sec->name);
+		if (x->never)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Never"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: Never=yes goes with Event=",
+			                     sec->name);
+		if ((x->machines || x->server) && (x->at != SMS_TIME_NONE ||
+		    x->before != SMS_TIME_NONE || x->after != SMS_TIME_NONE))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: the final Status= of computers "
+			                     "or of a server takes no time (At=, Before=, After= go with "
+			                     "Event= or a job's Status=)", sec->name);
+	} else if (x->event == NULL) {
+		return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_MISSING_KEY,
+		                     "[%s]: expected Event= (what must happen) or Status= (how a job, "
+		                     "its computers or a server end)", sec->name);
+	}
+	return sms_ini_section_check_unused(ini, sec, "Job, Server, Event, Machines, Status, At, "
+	                                    "Before, After, Count, Never", error);
+}
+
 static gint
 event_cmp(gconstpointer a, gconstpointer b)
 {
@@ -349,31 +470,192 @@ has_workstation(SmsScenario *s, const char *name)
 	return FALSE;
 }
 
+
+/* "A01, B01" / "WKS0001, WKS0002, ... (2000 in all)": the names a reference could have
+ * named, for the error message. */
+static char *
+known_names(GPtrArray *items, gsize name_offset)
+{
+	GString *out = g_string_new(NULL);
+	guint n = items->len, shown = MIN(n, 8);
+	for (guint i = 0; i < shown; i++)
+		g_string_append_printf(out, "%s%s", i ? ", " : "",
+		                       *(char **)((char *)items->pdata[i] + name_offset));
+	if (n > shown)
+		g_string_append_printf(out, ", ... (%u in all)", n);
+	if (n == 0)
+		g_string_append(out, "none");
+	return g_string_free(out, FALSE);
+}
+
+#define KNOWN(arr, type) known_names((arr), G_STRUCT_OFFSET(type, name))
+
+static char *
+known_sites(SmsScenario *s)
+{
+	return known_names(s->world->sites, G_STRUCT_OFFSET(SmsSiteDef, code));
+}
+
+static gboolean
+has_wildcard(const char *s)
+{
+	return strchr(s, '*') != NULL || strchr(s, '?') != NULL;
+}
+
+/* Target= of a job: the site, domain and computer of a machine path, a machine group and
+ * a query must name what the scenario has. */
+static gboolean
+check_target(SmsScenario *s, SmsScnJob *j, const char *v, int line, GError **error)
+{
+	g_autofree char *val = g_strstrip(g_strdup(v));
+	const char *colon = strchr(val, ':');
+	g_autofree char *kind = colon ? g_strstrip(g_strndup(val, colon - val)) : NULL;
+	g_autofree char *rest = colon ? g_strstrip(g_strdup(colon + 1)) : NULL;
+	if (kind == NULL)
+		return TRUE;   /* sms_job_from_props says what is expected */
+	if (sms_str_equal_ci(kind, "Machine Path")) {
+		g_auto(GStrv) parts = g_strsplit(rest, "|", -1);
+		if (g_strv_length(parts) != 3)
+			return TRUE;
+		for (int i = 0; i < 3; i++)
+			g_strstrip(parts[i]);
+		if (!has_wildcard(parts[0]) && *parts[0] && !sms_world_def_site(s->world, parts[0])) {
+			g_autofree char *known = known_sites(s);
+			return scn_throw(error, s, line, "[Job %s] Target: no site '%s' in the scenario "
+			                 "(known: %s)", j->name, parts[0], known);
+		}
+		if (!has_wildcard(parts[1]) && *parts[1] && !sms_world_def_domain(s->world, parts[1])) {
+			g_autofree char *known = KNOWN(s->world->domains, SmsDomainDef);
+			return scn_throw(error, s, line, "[Job %s] Target: no domain '%s' in the scenario "
+			                 "(known: %s)", j->name, parts[1], known);
+		}
+		if (!has_wildcard(parts[2]) && *parts[2] && !has_workstation(s, parts[2])) {
+			g_autofree char *known = KNOWN(s->world->workstations, SmsWorkstationDef);
+			return scn_throw(error, s, line, "[Job %s] Target: no workstation '%s' in the "
+			                 "scenario (known: %s)", j->name, parts[2], known);
+		}
+	} else if (sms_str_equal_ci(kind, "Machine Group")) {
+		gboolean found = FALSE;
+		for (guint i = 0; i < s->world->groups->len; i++) {
+			SmsGroupDef *g = s->world->groups->pdata[i];
+			if (g_strcmp0(g->name, rest) == 0 && sms_str_equal_ci(g->site, j->site))
+				found = TRUE;
+		}
+		if (!found) {
+			g_autofree char *known = KNOWN(s->world->groups, SmsGroupDef);
+			return scn_throw(error, s, line, "[Job %s] Target: no [MachineGroup %s] at site "
+			                 "%s (known: %s)", j->name, rest, j->site, known);
+		}
+	} else if (sms_str_equal_ci(kind, "Query") && *rest) {
+		g_autoptr(GError) local = NULL;
+		g_autoptr(SmsQuery) q = sms_query_parse(rest, &local);
+		if (q == NULL)
+			return scn_throw(error, s, line, "[Job %s] Target: %s", j->name, local->message);
+	}
+	return TRUE;
+}
+
+/* A registry file a server starts with or an event imports: it must read, and the SMS
+ * settings in it must be values SMS could hold. */
+static gboolean
+check_registry(SmsScenario *s, const char *file, int line, const char *what, GError **error)
+{
+	g_autoptr(SmsReg) reg = NULL;
+	g_autoptr(GError) local = NULL;
+	if (!g_file_test(file, G_FILE_TEST_IS_REGULAR))
+		return scn_throw(error, s, line, "%s: %s: no such registry file", what, file);
+	if (!sms_reg_load(file, &reg, &local) || !sms_reg_check_settings(reg, file, &local))
+		return scn_throw(error, s, line, "%s: %s", what, local->message);
+	return TRUE;
+}
+
+/* Is rel (a path inside a package directory, either separator) a file under dir?
+ * Matched case-insensitively, as on the FAT and NTFS shares of SMS servers. */
+static gboolean
+file_in_dir(const char *dir, const char *rel)
+{
+	g_auto(GStrv) parts = g_strsplit_set(rel, "/\\", -1);
+	g_autofree char *cur = g_strdup(dir);
+	for (char **p = parts; *p; p++) {
+		g_autofree char *child = NULL;
+		char *next;
+		if (**p == '\0')
+			continue;
+		child = sms_find_child_ci(cur, *p);
+		if (child == NULL)
+			return FALSE;
+		next = g_build_filename(cur, child, NULL);
+		g_free(cur);
+		cur = next;
+	}
+	return g_file_test(cur, G_FILE_TEST_IS_REGULAR);
+}
+
 static gboolean
 cross_check(SmsScenario *s, GError **error)
 {
+	g_autoptr(GPtrArray) pkg_dirs = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < s->world->servers->len; i++) {
+		SmsServerDef *sv = s->world->servers->pdata[i];
+		g_autofree char *what = g_strdup_printf("[Server %s] Registry", sv->name);
+		if (sv->registry && !check_registry(s, sv->registry, sv->line, what, error))
+			return FALSE;
+	}
+	for (guint i = 0; i < s->world->groups->len; i++) {
+		SmsGroupDef *g = s->world->groups->pdata[i];
+		for (guint k = 0; k < g->members->len; k++) {
+			if (!has_workstation(s, g->members->pdata[k])) {
+				g_autofree char *known = KNOWN(s->world->workstations, SmsWorkstationDef);
+				return scn_throw(error, s, g->line, "[MachineGroup %s] Members: no workstation "
+				                 "'%s' in the scenario (known: %s)", g->name,
+				                 (char *)g->members->pdata[k], known);
+			}
+		}
+	}
 	for (guint i = 0; i < s->packages->len; i++) {
 		SmsScnPackage *p = s->packages->pdata[i];
-		if (!sms_world_def_site(s->world, p->site))
-			return scn_throw(error, s, p->line, "package %s: unknown site '%s'", p->name,
-			                 p->site);
+		g_autoptr(GError) local = NULL;
+		g_autofree char *src = NULL;
+		g_autofree char *ssrc = NULL;
+		if (!sms_world_def_site(s->world, p->site)) {
+			g_autofree char *known = known_sites(s);
+			return scn_throw(error, s, p->line, "package %s: unknown site '%s' (known: %s)",
+			                 p->name, p->site, known);
+		}
 		for (guint j = 0; j < i; j++)
 			if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[j])->name, p->name))
 				return scn_throw(error, s, p->line, "package %s defined twice", p->name);
+		if (!sms_package_check(p->pdf, p->source, p->server_source, &src, &ssrc, &local))
+			return scn_throw(error, s, p->line, "[Package %s]: %s", p->name, local->message);
+		/* where a [Lock] File= is looked for: the Sharing source, else the Workstations one */
+		g_ptr_array_add(pkg_dirs, g_strdup(ssrc ? ssrc : src));
 	}
 	for (guint i = 0; i < s->jobs->len; i++) {
 		SmsScnJob *j = s->jobs->pdata[i];
-		if (!sms_world_def_site(s->world, j->site))
-			return scn_throw(error, s, j->line, "job %s: unknown site '%s'", j->name, j->site);
+		if (!sms_world_def_site(s->world, j->site)) {
+			g_autofree char *known = known_sites(s);
+			return scn_throw(error, s, j->line, "job %s: unknown site '%s' (known: %s)",
+			                 j->name, j->site, known);
+		}
 		for (guint k = 0; k < i; k++)
 			if (sms_str_equal_ci(((SmsScnJob *)s->jobs->pdata[k])->name, j->name))
 				return scn_throw(error, s, j->line, "job %s defined twice", j->name);
 		for (guint k = 0; k < j->keys->len; k++) {
-			if (sms_str_equal_ci(j->keys->pdata[k], "Package") &&
-			    !sms_scenario_package(s, j->values->pdata[k]))
-				return scn_throw(error, s, g_array_index(j->lines, int, k),
-				                 "Package: no [Package %s] in the scenario",
-				                 (char *)j->values->pdata[k]);
+			const char *key = j->keys->pdata[k], *val = j->values->pdata[k];
+			int line = g_array_index(j->lines, int, k);
+			if (sms_str_equal_ci(key, "Package") && !sms_scenario_package(s, val)) {
+				g_autofree char *known = KNOWN(s->packages, SmsScnPackage);
+				return scn_throw(error, s, line, "Package: no [Package %s] in the scenario "
+				                 "(known: %s)", val, known);
+			}
+			if (sms_str_equal_ci(key, "Target") && !check_target(s, j, val, line, error))
+				return FALSE;
+			if (sms_str_equal_ci(key, "LimitToSite") && *val &&
+			    !sms_world_def_site(s->world, val)) {
+				g_autofree char *known = known_sites(s);
+				return scn_throw(error, s, line, "LimitToSite: no site '%s' in the scenario "
+				                 "(known: %s)", val, known);
+			}
 		}
 	}
 	for (guint i = 0; i < s->locks->len; i++) {
@@ -381,9 +663,21 @@ cross_check(SmsScenario *s, GError **error)
 		if (!sms_world_def_server(s->world, l->server))
 			return scn_throw(error, s, l->line, "lock %s: unknown server '%s'", l->name,
 			                 l->server);
-		if (l->package && !sms_scenario_package(s, l->package))
-			return scn_throw(error, s, l->line, "lock %s: no [Package %s] in the scenario",
-			                 l->name, l->package);
+		if (l->package && !sms_scenario_package(s, l->package)) {
+			g_autofree char *known = KNOWN(s->packages, SmsScnPackage);
+			return scn_throw(error, s, l->line, "lock %s: no [Package %s] in the scenario "
+			                 "(known: %s)", l->name, l->package, known);
+		}
+		if (l->package) {
+			const char *dir = NULL;
+			for (guint k = 0; k < s->packages->len; k++)
+				if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[k])->name,
+				                     l->package))
+					dir = pkg_dirs->pdata[k];
+			if (dir && !file_in_dir(dir, l->file))
+				return scn_throw(error, s, l->line, "lock %s: File=%s is not a file of package "
+				                 "%s (its source is %s)", l->name, l->file, l->package, dir);
+		}
 		if (l->workstation && !has_workstation(s, l->workstation))
 			return scn_throw(error, s, l->line, "lock %s: unknown workstation '%s'", l->name,
 			                 l->workstation);
@@ -400,6 +694,25 @@ cross_check(SmsScenario *s, GError **error)
 				                 o->name, w);
 		}
 	}
+	for (guint i = 0; i < s->expects->len; i++) {
+		SmsScnExpect *x = s->expects->pdata[i];
+		gboolean any = FALSE;
+		if (x->job && !sms_scenario_job(s, x->job))
+			return scn_throw(error, s, x->line, "expect %s: no [Job %s] in the scenario",
+			                 x->name, x->job);
+		if (x->server && !sms_world_def_server(s->world, x->server))
+			return scn_throw(error, s, x->line, "expect %s: unknown server '%s'", x->name,
+			                 x->server);
+		for (guint k = 0; x->machines && k < s->world->workstations->len && !any; k++)
+			any = sms_scenario_name_matches(x->machines,
+				((SmsWorkstationDef *)s->world->workstations->pdata[k])->name);
+		if (x->machines && !any)
+			return scn_throw(error, s, x->line, "expect %s: Machines=%s matches no "
+			                 "workstation of the scenario", x->name, x->machines);
+		for (guint k = 0; k < i; k++)
+			if (sms_str_equal_ci(((SmsScnExpect *)s->expects->pdata[k])->name, x->name))
+				return scn_throw(error, s, x->line, "expect %s defined twice", x->name);
+	}
 	for (guint i = 0; i < s->events->len; i++) {
 		SmsScnEvent *e = s->events->pdata[i];
 		switch (e->kind) {
@@ -414,9 +727,13 @@ cross_check(SmsScenario *s, GError **error)
 				                 e->arg1);
 			break;
 		case SMS_SCN_IMPORT_REGISTRY:
-			if (!sms_world_def_server(s->world, e->arg1))
-				return scn_throw(error, s, e->line, "event %s: unknown server '%s'", e->name,
-				                 e->arg1);
+			if (!sms_world_def_server(s->world, e->arg1)) {
+				g_autofree char *known = KNOWN(s->world->servers, SmsServerDef);
+				return scn_throw(error, s, e->line, "event %s: unknown server '%s' (known: "
+				                 "%s)", e->name, e->arg1, known);
+			}
+			if (!check_registry(s, e->arg2, e->line, "Import Registry", error))
+				return FALSE;
 			break;
 		case SMS_SCN_UPDATE_PACKAGE:
 			if (!sms_scenario_package(s, e->arg1))
@@ -442,7 +759,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 		gboolean (*parse)(SmsScenario *, SmsIni *, SmsIniSection *, const char *, GError **);
 	} kinds[] = {
 		{ "Package", parse_package }, { "Job", parse_job }, { "Lock", parse_lock },
-		{ "Outcome", parse_outcome }, { "Event", parse_event },
+		{ "Outcome", parse_outcome }, { "Event", parse_event }, { "Expect", parse_expect },
 	};
 	g_autoptr(SmsIni) ini = sms_ini_parse(path, data, len, error);
 	g_autoptr(SmsScenario) s = NULL;
@@ -458,6 +775,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 	s->locks = g_ptr_array_new_with_free_func(lock_free);
 	s->outcomes = g_ptr_array_new_with_free_func(outcome_free);
 	s->events = g_ptr_array_new_with_free_func(event_free);
+	s->expects = g_ptr_array_new_with_free_func(expect_free);
 
 	head = sms_ini_find(ini, "Scenario");
 	if (head == NULL)
@@ -487,7 +805,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 			return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_UNKNOWN_SECTION,
 			                     "unknown section [%s] (expected Scenario, Site, Domain, Server,"
 			                     " Workstations, MachineGroup, Package, Job, Lock, Outcome, "
-			                     "Event)", sec->name);
+			                     "Event, Expect)", sec->name);
 	}
 	for (guint i = 1; i < ini->sections->len; i++) {
 		SmsIniSection *sec = ini->sections->pdata[i];
@@ -548,4 +866,34 @@ sms_scenario_package(SmsScenario *s, const char *name)
 		if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[i])->name, name))
 			return s->packages->pdata[i];
 	return NULL;
+}
+
+static gboolean
+glob_ci(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			while (p[1] == '*')
+				p++;
+			if (p[1] == '\0')
+				return TRUE;
+			for (; *s; s++)
+				if (glob_ci(p + 1, s))
+					return TRUE;
+			return FALSE;
+		}
+		if (*s == '\0' || (*p != '?' && g_ascii_toupper(*p) != g_ascii_toupper(*s)))
+			return FALSE;
+	}
+	return *s == '\0';
+}
+
+gboolean
+sms_scenario_name_matches(const char *patterns, const char *name)
+{
+	g_auto(GStrv) list = g_strsplit(patterns, ",", -1);
+	for (char **p = list; *p; p++)
+		if (glob_ci(g_strstrip(*p), name))
+			return TRUE;
+	return FALSE;
 }
