@@ -669,6 +669,49 @@ log_file(SmsSite *site, const char *component, const char **service)
 	return f;
 }
 
+/* The largest a log grows before it is rolled over (SMSEMU_LOG_MAX_BYTES, default 1 MiB). */
+static gint64
+log_max_bytes(void)
+{
+	const char *v = g_getenv("SMSEMU_LOG_MAX_BYTES");
+	gint64 n = v ? g_ascii_strtoll(v, NULL, 10) : 0;
+	return n > 0 ? n : 1 << 20;
+}
+
+/* As SMS 1.x did with its logs: a full log is renamed NAME.LO_ (replacing the previous
+ * one) before the next line, which begins a new one, so a log takes at most twice its
+ * maximum size. A log another process rolled over already is only reopened. TRUE when
+ * f was closed. */
+static gboolean
+log_rotate(SmsSite *site, const char *component, FILE *f)
+{
+	struct stat mine, now;
+	g_autofree char *path = NULL;
+	g_autofree char *old = NULL;
+	char link[64];
+	char buf[4096];
+	ssize_t k;
+	if (fstat(fileno(f), &mine) < 0 || mine.st_size < log_max_bytes())
+		return FALSE;
+	g_snprintf(link, sizeof link, "/proc/self/fd/%d", fileno(f));
+	k = readlink(link, buf, sizeof buf - 1);
+	if (k <= 0)
+		return FALSE;
+	buf[k] = '\0';
+	path = g_strdup(buf);
+	if (g_str_has_suffix(path, " (deleted)"))
+		path[strlen(path) - 10] = '\0';
+	if (stat(path, &now) == 0 && now.st_ino == mine.st_ino && now.st_dev == mine.st_dev) {
+		old = g_str_has_suffix(path, ".log") ? g_strdup_printf("%.*s.LO_",
+		                                                         (int)strlen(path) - 4, path)
+		                                       : g_strdup_printf("%s.LO_", path);
+		if (rename(path, old) < 0)
+			return FALSE;
+	}
+	g_hash_table_remove(site->logs, component);   /* closed; the caller opens a new one */
+	return TRUE;
+}
+
 static void
 log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 {
@@ -676,6 +719,8 @@ log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 	FILE *f = log_file(site, component, &service);
 	int y, mo, d, h, mi, s;
 	g_autofree char *up = NULL;
+	if (f && log_rotate(site, component, f))
+		f = log_file(site, component, &service);
 	if (f == NULL)
 		return;
 	if (service == NULL)
