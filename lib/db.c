@@ -8,7 +8,7 @@
 G_DEFINE_QUARK(sms-db-error-quark, sms_db_error)
 
 /* Core schema. Times are SmsTime (naive local seconds) in INTEGER columns. Status
- * columns hold the SMS values of notes §1.5 (1 Pending .. 6 Retrying; 0 None). */
+ * columns hold the values of smsinfo.h JOBSTAT_* (1 Pending .. 6 Retrying; 0 None). */
 static const SmsMigration core_migrations[] = {
 	{ 1,
 	  "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -86,6 +86,11 @@ static const SmsMigration core_migrations[] = {
 	  "  NOT NULL DEFAULT 0, status_mif TEXT);"
 	  "CREATE TABLE component_state(component TEXT PRIMARY KEY, paused INTEGER NOT NULL"
 	  "  DEFAULT 0, last_pass INTEGER, next_pass INTEGER);"
+	},
+	/* 2: a command line is known by its CommandName (the WCL Name of PCMDUMP); the
+	 * setup variation of the PDF that defined it stays as an alias. */
+	{ 2,
+	  "ALTER TABLE package_commands ADD COLUMN variation TEXT;"
 	},
 };
 

@@ -92,4 +92,4 @@ gboolean sms_db_meta_get(sqlite3 *db, const char *key, char **out, GError **erro
 gboolean sms_db_meta_set(sqlite3 *db, const char *key, const char *value, GError **error);
 
 /* Current core schema version (PRAGMA user_version target). */
-#define SMS_DB_SCHEMA_VERSION 1
+#define SMS_DB_SCHEMA_VERSION 2

@@ -1,6 +1,6 @@
 /* logon.c -- Maintenance Manager (instruction replication to every logon server,
- * client status back to the site server, SMS ID ranges), SMS ID allocation (notes
- * §6.2) and a user logging on at a workstation (SMSLS, notes §6.3). */
+ * client status back to the site server, SMS ID ranges), SMS ID allocation
+ * (KB Q127052) and a user logging on at a workstation (SMSLS, KB Q121387). */
 #include "components.h"
 #include "atomic.h"
 #include "boxfile.h"
@@ -8,9 +8,11 @@
 #include "ini.h"
 #include "logon.h"
 #include "mif.h"
+#include "pdf.h"
 #include "smsini.h"
 
 #include <stdio.h>
+#include <zlib.h>
 #include <sys/stat.h>
 
 G_DEFINE_QUARK(sms-logon-error-quark, sms_logon_error)
@@ -662,7 +664,7 @@ sms_logon_take_smsid(SmsSite *site, const char *server, char **out, GError **err
 		}
 		from = g_build_filename(dir, uids->pdata[0], NULL);
 		to = g_strdup_printf("%s/%s.UID", dir, next);
-		/* the client whose rename succeeds owns the ID (notes §6.2) */
+		/* the client whose rename succeeds owns the ID (KB Q127052) */
 		if (rename(from, to) == 0) {
 			*out = g_steal_pointer(&id);
 			return TRUE;
@@ -920,6 +922,62 @@ replace(char **field, const char *value)
 	*field = g_strdup(value);
 }
 
+/* OS= of [SMS] as Client Setup wrote it: a number (SMS 1.2 Resource Guide, "SMS.INI":
+ * 1 MS-DOS, 2 Windows 3.x, 3 OS/2, 4 Windows NT, 5 Windows 95); 0 for a platform the
+ * table does not have (Macintosh keeps its SMS.INI elsewhere). */
+static int
+os_code(guint32 platform)
+{
+	if (platform & SMS_PLATFORM_WIN95)
+		return 5;
+	if (platform & (SMS_PLATFORM_WIN32_X86 | SMS_PLATFORM_WIN32_MIPS | SMS_PLATFORM_WIN32_ALPHA))
+		return 4;
+	if (platform & SMS_PLATFORM_WIN16)
+		return 2;
+	if (platform & SMS_PLATFORM_MSDOS)
+		return 1;
+	return 0;
+}
+
+/* Keys a client gets from Client Setup and the Inventory Agent: OS= (always rewritten:
+ * the running platform), and the ones Audit needs non-blank (KB Q195823) that a real
+ * SMS.INI has ([Local] NetCardID, SystemRole, SystemType as in the sample SMS.INI of
+ * the SMS 1.2 Resource Guide), set only when the file lacks them. The network card ID
+ * is made up from the computer name (a locally administered address, 02:...), so it
+ * is stable from logon to logon. */
+static void
+client_identity(SmsSmsIni *ini, const char *machine, const char *platform_name)
+{
+	guint32 platform = platform_name ? sms_platform_from_name(platform_name) : 0;
+	int os = os_code(platform);
+	const char *type = (platform & SMS_PLATFORM_WIN32_ALPHA) ? "ALPHA-based PC"
+	                 : (platform & SMS_PLATFORM_WIN32_MIPS) ? "MIPS-based PC"
+	                 : (platform & SMS_PLATFORM_MACINTOSH) ? NULL : "X86-based PC";
+	const char *v;
+
+	if (os > 0) {
+		char buf[4];
+		g_snprintf(buf, sizeof buf, "%d", os);
+		sms_ini_set(ini->ini, "SMS", "OS", buf);
+	} else {
+		sms_ini_section_remove(sms_ini_find(ini->ini, "SMS"), "OS");
+	}
+	v = sms_ini_get(ini->ini, "Local", "NetCardID");
+	if (v == NULL || *v == '\0') {
+		guint32 h = (guint32)crc32(0, (const Bytef *)machine, (uInt)strlen(machine));
+		char id[24];
+		g_snprintf(id, sizeof id, "02:00:%02X:%02X:%02X:%02X", h >> 24, (h >> 16) & 0xff,
+		           (h >> 8) & 0xff, h & 0xff);
+		sms_ini_set(ini->ini, "Local", "NetCardID", id);
+	}
+	v = sms_ini_get(ini->ini, "Local", "SystemRole");
+	if (v == NULL || *v == '\0')
+		sms_ini_set(ini->ini, "Local", "SystemRole", "Workstation");
+	v = sms_ini_get(ini->ini, "Local", "SystemType");
+	if (type && (v == NULL || *v == '\0'))
+		sms_ini_set(ini->ini, "Local", "SystemType", type);
+}
+
 gboolean
 sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now,
                GError **error)
@@ -966,7 +1024,7 @@ sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now
 		g_clear_pointer(&smsid, g_free);
 	}
 	fresh = smsid == NULL && m.smsid == NULL;
-	/* an SMS.INI without an SMS ID is a new client (notes §6.1): a new ID */
+	/* an SMS.INI without an SMS ID is a new client (Resource Guide, "SMS.INI"): a new ID */
 	if (smsid == NULL && !sms_logon_take_smsid(site, server, &smsid, error))
 		return FALSE;
 
@@ -989,7 +1047,7 @@ sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now
 	replace(&ini->setup_phase, "installed");
 	if (user)
 		replace(&ini->last_logged_user, user);
-	sms_ini_set(ini->ini, "SMS", "OS", m.platform ? m.platform : "");
+	client_identity(ini, up, m.platform);
 	if (!sms_mkdir_p(wdir, error) || !sms_smsini_save(ini, SMS_SYNC_FILE, NULL, error))
 		return FALSE;
 

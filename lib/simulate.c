@@ -345,7 +345,9 @@ create_packages_and_jobs(Sim *sim, GError **error)
 		SmsSite *site = sim_site(sim, p->site);
 		g_autofree char *id = NULL;
 		site->now_override = scn->start;
-		if (!sms_package_import(site, p->pdf, p->source, p->server_source, p->name, &id,
+		/* the section name is only the scenario's label: the package is named as the
+		 * SDK importer named it (Product + " " + Version) */
+		if (!sms_package_import(site, p->pdf, p->source, p->server_source, NULL, &id,
 		                        error)) {
 			g_prefix_error(error, "%s:%d: [Package %s]: ", scn->path, p->line, p->name);
 			return FALSE;

@@ -428,7 +428,7 @@ populate_db(SmsSite *site, GError **error)
 }
 
 /* One UID file per logon server: <site><range><000>.UID, ranges 01, 02, ... in the
- * order the servers are defined (notes §6.2). */
+ * order the servers are defined (KB Q127052). */
 static gboolean
 create_uid_files(SmsSite *site, GError **error)
 {
@@ -879,6 +879,19 @@ sms_site_next_request_id(SmsSite *site, char **out, GError **error)
 	if (!sms_base36(n % (36 * 36 * 36 * 36), 4, digits))
 		return FALSE;
 	*out = g_strdup_printf("%s%s", digits, site->code);
+	return TRUE;
+}
+
+gboolean
+sms_site_next_job_request_id(SmsSite *site, char **out, GError **error)
+{
+	guint64 n;
+	char digits[8];
+	if (!next_counter(site, "job-request", &n, error))
+		return FALSE;
+	if (!sms_base36(n % (36 * 36 * 36 * 36), 4, digits))
+		return FALSE;
+	*out = g_strdup_printf("%s%s", site->code, digits);
 	return TRUE;
 }
 

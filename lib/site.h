@@ -113,6 +113,10 @@ void sms_event_set_hook(SmsEventHook hook, gpointer user_data);
 gboolean sms_site_next_id(SmsSite *site, const char *kind, char **out, GError **error);
 /* Next 7-char send request ID ("<4 base-36><site code>"). */
 gboolean sms_site_next_request_id(SmsSite *site, char **out, GError **error);
+/* Next 7-char request ID of a job's instruction: the RequestID of PCM instruction
+ * records ("<site code><4 base-36>", e.g. BPC001M, GBL00B9 in the PCMDUMP of
+ * KB Q123499); wraps after 36^4. */
+gboolean sms_site_next_job_request_id(SmsSite *site, char **out, GError **error);
 /* Base-36 with fixed width, upper case; FALSE if it does not fit. */
 gboolean sms_base36(guint64 value, int width, char *out);
 gboolean sms_base36_parse(const char *s, guint64 *out);
