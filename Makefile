@@ -130,12 +130,20 @@ $(B)/fuzz/%-replay: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBA)
 	$(say) LINK $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The I/O fault shim (LD_PRELOAD; tests/iofault/iofault.c): plain, never sanitized.
+IOFAULT := $(B)/iofault.so
+$(IOFAULT): tests/iofault/iofault.c
+	@mkdir -p $(dir $@)
+	$(say) CC $@
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
+
 # No test program may run longer than this (seconds): a hang fails its test, not the CI.
 TEST_TIMEOUT ?= 900
 
-check: all $(TEST_BIN) $(FUZZ_REPLAY)
+check: all $(TEST_BIN) $(FUZZ_REPLAY) $(IOFAULT)
 	@echo "== unit and shell tests"
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) SMSEMU_FUZZ=$(CURDIR)/$(B)/fuzz SMSEMU_SIM_STRICT=1 TZ=UTC LANG=C LC_ALL=C \
+	  SMSEMU_IOFAULT_SO=$(abspath $(IOFAULT)) \
 	  prove --exec 'timeout -k 10 $(TEST_TIMEOUT)' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
 
 # Real hosts: smbd serving a site's shares to two workstation network namespaces that
@@ -156,7 +164,8 @@ demo: all
 	@SMSEMU_BIN=$(abspath $(BIN)) sh samples/demo.sh
 
 # libFuzzer builds (clang): make fuzz FUZZ_SECONDS=600 runs every target that long,
-# two at a time, adding what it finds to tests/fuzz/corpus/<target>/.
+# two at a time, adding what it finds to build-fuzz/corpus/<target>/ (FUZZ_UPDATE_CORPUS=1:
+# to tests/fuzz/corpus/<target>/ in the checkout).
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 fuzz:

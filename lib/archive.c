@@ -480,7 +480,7 @@ throw_write(GError **error, int err, const char *what, const char *path)
 {
 	if (err == ENOSPC || err == EDQUOT)
 		return sms_throw_domain(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_NO_SPACE,
-		                        "%s %s: %s", what, path, g_strerror(err));
+		                        "%s %s: disk full (%s)", what, path, g_strerror(err));
 	return sms_throw_domain(error, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_IO, "%s %s: %s", what,
 	                        path, g_strerror(err));
 }
@@ -1026,6 +1026,10 @@ typedef struct {
 static gboolean out_err(Sink *s, GError **error, int err, const char *what,
                         const char *path);
 
+/* The mode an extracted file or directory gets on a share: the archive's permission bits
+ * (never setuid, setgid or sticky: the header refuses them) less write access for others. */
+#define SHARE_MODE(m) ((mode_t)((m) & 0775))
+
 /* Close the open directories deeper than keep; finish: set their modes and times. */
 static gboolean
 sink_close_dirs(Sink *s, gsize keep, gboolean finish, GError **error)
@@ -1036,7 +1040,7 @@ sink_close_dirs(Sink *s, gsize keep, gboolean finish, GError **error)
 		g_autofree char *path = d.path;
 		g_auto(SmsFd) fd = d.fd;
 		g_array_set_size(s->dstack, s->dstack->len - 1);
-		if (finish && (fchmod(fd, d.mode) < 0 || futimens(fd, ts) < 0))
+		if (finish && (fchmod(fd, SHARE_MODE(d.mode)) < 0 || futimens(fd, ts) < 0))
 			return out_err(s, error, errno, "setting the mode and time of", path);
 	}
 	return TRUE;
@@ -1167,7 +1171,7 @@ consume_read(gpointer ctx, Item *it, GError **error)
 			int fd = s->cur_fd;
 			if (s->cur_holes && ftruncate(fd, (off_t)s->cur_size) < 0)
 				return out_err(s, error, errno, "setting the size of", s->cur);
-			if (fchmod(fd, s->cur_mode) < 0 || futimens(fd, ts) < 0)
+			if (fchmod(fd, SHARE_MODE(s->cur_mode)) < 0 || futimens(fd, ts) < 0)
 				return out_err(s, error, errno, "setting the mode and time of", s->cur);
 			s->cur_fd = -1;
 			if (close(fd) < 0)

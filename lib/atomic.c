@@ -112,16 +112,11 @@ open_temp_beside(const char *path, int mode, char **out_tmp, GError **error)
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
 	g_autofree char *tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
-	int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, mode);
+	/* the mode as open(2) applies it: less the umask, and never writable by others */
+	int fd = g_mkstemp_full(tmpl, O_WRONLY | O_CLOEXEC, mode & 0775);
 
 	if (fd < 0) {
 		sms_throw_errno(error, "creating temporary file for '%s'", path);
-		return -1;
-	}
-	if (fchmod(fd, (mode_t)mode) < 0) {
-		sms_throw_errno(error, "setting mode of '%s'", tmpl);
-		close(fd);
-		unlink(tmpl);
 		return -1;
 	}
 	*out_tmp = g_steal_pointer(&tmpl);
@@ -172,14 +167,14 @@ atomic_write_impl(const char *path, const void *data, gsize len, int src_fd, int
 
 	if (fd < 0)
 		return FALSE;
-	if (src_fd >= 0 ? !copy_fd(src_fd, fd, path, error) : !write_all(fd, data, len, tmp, error))
+	if (src_fd >= 0 ? !copy_fd(src_fd, fd, path, error) : !write_all(fd, data, len, path, error))
 		goto fail;
 	if (times && futimes(fd, times) < 0) {
 		sms_throw_errno(error, "setting times of '%s'", tmp);
 		goto fail;
 	}
 	if (sync == SMS_SYNC_FILE && !sms_sync_fd(fd)) {
-		sms_throw_errno(error, "fsync of '%s'", tmp);
+		sms_throw_errno(error, "fsync of '%s' (written as '%s')", path, tmp);
 		goto fail;
 	}
 	if (close(fd) < 0) {
@@ -237,7 +232,7 @@ sms_atomic_write_if_changed(const char *path, const void *data, gsize len, int m
 gboolean
 sms_atomic_copy(const char *src, const char *dst, SmsSyncMode sync, GError **error)
 {
-	g_auto(SmsFd) in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	g_auto(SmsFd) in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
 	struct timeval tv[2];
 

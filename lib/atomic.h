@@ -13,7 +13,8 @@ typedef enum {
 	SMS_SYNC_FILE,   /* fsync file, rename, fsync directory */
 } SmsSyncMode;
 
-/* Write data to path atomically with the given mode (e.g. 0644). */
+/* Write data to path atomically with the given mode (e.g. 0644), less the process umask
+ * as for open(2); a file is never made writable by others (o+w is dropped). */
 gboolean sms_atomic_write(const char *path, const void *data, gsize len, int mode,
                           SmsSyncMode sync, GError **error) SMS_WARN_UNUSED;
 /* As sms_atomic_write, but leave the file alone when its content is identical.

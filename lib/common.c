@@ -1,5 +1,6 @@
 /* common.c -- error helpers, fault points, paths, strings. */
 #include "common.h"
+#include "boxfile.h"
 
 #include <stdio.h>
 
@@ -51,7 +52,11 @@ sms_throw_errno(GError **error, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	*error = g_error_new(SMS_ERROR, SMS_ERROR_IO, "%s: %s", msg, g_strerror(saved));
+	if (saved == ENOSPC || saved == EDQUOT)
+		*error = g_error_new(SMS_ERROR, SMS_ERROR_IO, "%s: disk full (%s)", msg,
+		                     g_strerror(saved));
+	else
+		*error = g_error_new(SMS_ERROR, SMS_ERROR_IO, "%s: %s", msg, g_strerror(saved));
 	errno = saved;
 	return FALSE;
 }
@@ -116,7 +121,7 @@ sms_fault(const char *point, GError **error)
 		/* crash tests: record every fault point a run passes (SMSEMU_FAULT_TRACE=file) */
 		const char *trace = g_getenv("SMSEMU_FAULT_TRACE");
 		if (trace && *trace) {
-			FILE *f = fopen(trace, "a");
+			FILE *f = fopen(trace, "ae");
 			if (f) {
 				fprintf(f, "%s\n", point);
 				fclose(f);
@@ -209,17 +214,8 @@ sms_path_is_safe_relative(const char *rel)
 gboolean
 sms_read_file(const char *path, char **out_data, gsize *out_len, GError **error)
 {
-	g_autoptr(GError) local = NULL;
-	char *data = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &data, &len, &local)) {
-		return sms_throw(error, SMS_ERROR_IO, "%s", local->message);
-	}
-	*out_data = data;
-	if (out_len)
-		*out_len = len;
-	return TRUE;
+	return sms_read_regular(path, SMS_READ_MAX_DEFAULT, SMS_READ_FOLLOW, out_data, out_len,
+	                        error);
 }
 
 char *

@@ -36,7 +36,8 @@ gboolean sms_throw(GError **error, gint code, const char *fmt, ...) G_GNUC_PRINT
 /* Same, with an explicit domain. */
 gboolean sms_throw_domain(GError **error, GQuark domain, gint code, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
-/* Set an SMS_ERROR_IO error "<prefix>: <strerror(errno)>" from the current errno. */
+/* Set an SMS_ERROR_IO error "<prefix>: <strerror(errno)>" from the current errno;
+ * ENOSPC and EDQUOT read "<prefix>: disk full (<strerror>)". */
 gboolean sms_throw_errno(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Auto-closing file descriptor that keeps errno intact. */
@@ -59,7 +60,8 @@ gboolean sms_mkdir_p(const char *path, GError **error) SMS_WARN_UNUSED;
 gboolean sms_rm_rf(const char *path, GError **error) SMS_WARN_UNUSED;
 /* TRUE if rel is a safe relative path: not absolute, no "..", no empty component. */
 gboolean sms_path_is_safe_relative(const char *rel);
-/* Read a whole file; error names the path. */
+/* Read a whole regular file (a symbolic link is followed; a FIFO or device is refused)
+ * of at most 64 MiB; error names the path. Limits per kind of file: boxfile.h. */
 gboolean sms_read_file(const char *path, char **out_data, gsize *out_len, GError **error)
 	SMS_WARN_UNUSED;
 /* Case-insensitive lookup of an existing child name in dir; returns the real name or NULL. */

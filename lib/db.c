@@ -160,11 +160,30 @@ sms_db_close(sqlite3 *db)
 	sqlite3_close_v2(db);
 }
 
+/* SQLITE_FULL, or an I/O error whose system errno is ENOSPC/EDQUOT: "disk full" with the
+ * database's path, not "database or disk is full" / "disk I/O error". */
+static gboolean
+db_disk_full(sqlite3 *db, GError **error, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db), sys = sqlite3_system_errno(db);
+	const char *file;
+	if ((rc & 0xff) != SQLITE_FULL &&
+	    !((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT)))
+		return FALSE;
+	file = sqlite3_db_filename(db, "main");
+	g_set_error(error, SMS_DB_ERROR, SMS_DB_ERROR_FULL, "%s: disk full writing the site "
+	            "database %s (%s)", what, file && *file ? file : "(in memory)",
+	            sys ? g_strerror(sys) : sqlite3_errmsg(db));
+	return TRUE;
+}
+
 gboolean
 sms_db_throw(sqlite3 *db, GError **error, const char *what)
 {
 	int rc = sqlite3_extended_errcode(db);
 	int code = SMS_DB_ERROR_SQL;
+	if (db_disk_full(db, error, what))
+		return FALSE;
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
 		code = SMS_DB_ERROR_BUSY;
 	else if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -179,9 +198,15 @@ sms_db_exec(sqlite3 *db, const char *sql, GError **error)
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		int rc = sqlite3_extended_errcode(db);
+		const char *file = sqlite3_db_filename(db, "main");
+		if (db_disk_full(db, error, "database")) {
+			sqlite3_free(msg);
+			return FALSE;
+		}
 		g_set_error(error, SMS_DB_ERROR,
 		            (rc & 0xff) == SQLITE_BUSY ? SMS_DB_ERROR_BUSY : SMS_DB_ERROR_SQL,
-		            "database: %s", msg ? msg : sqlite3_errmsg(db));
+		            "database %s: %s", file && *file ? file : "(in memory)",
+		            msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return FALSE;
 	}

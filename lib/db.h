@@ -18,6 +18,7 @@ typedef enum {
 	SMS_DB_ERROR_BUSY,      /* still locked after the busy timeout */
 	SMS_DB_ERROR_VERSION,   /* database is newer than this program */
 	SMS_DB_ERROR_CONSTRAINT,/* unique / foreign key violation */
+	SMS_DB_ERROR_FULL,      /* the disk holding the database is full (or over quota) */
 } SmsDbError;
 
 /* Open (creating if asked) and bring the core schema up to date. */

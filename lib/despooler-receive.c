@@ -4,6 +4,7 @@
 #include "components.h"
 #include "archive.h"
 #include "atomic.h"
+#include "boxfile.h"
 #include "db.h"
 #include "despooler.h"
 #include "despooler-private.h"
@@ -438,6 +439,16 @@ despool_process_sni(SmsSite *site, const char *receive, const char *name, SmsTim
 			result = mif->success ? "Success" : "Failed";
 			status = mif->success ? SMS_STATUS_COMPLETE : SMS_STATUS_RETRYING;
 			detail = g_strdup(mif->description);
+		} else if (sms_box_error_is_refusal(mlocal)) {
+			/* a FIFO, device, link or oversized file named by StatusMIF=: never read,
+			 * moved to BAD/; the .SNI's own status counts (lib/boxfile.h) */
+			gboolean ok = sms_str_equal_ci(sni->status, "Success") ||
+			              sms_str_equal_ci(sni->status, "Executed");
+			if (!despool_move_aside(site, receive, sni->mif, mlocal, now, error))
+				return FALSE;
+			result = ok ? "Success" : "Failed";
+			status = ok ? SMS_STATUS_COMPLETE : SMS_STATUS_RETRYING;
+			detail = g_strdup(sni->description);
 		} else {
 			/* KB Q190135: "Compilation failed ... error code = cb"; counted as success */
 			result = "Malformed";

@@ -458,6 +458,30 @@ free_tree(gpointer p)
 	g_free(dir);
 }
 
+/* A job whose run-phase record can never be written (a field no .INS record can hold,
+ * from another site's instruction): failed alone, with a status message, its targets
+ * marked done so it does not come back; every other job goes on (one bad job used to fail
+ * every pass until it was cancelled). */
+static gboolean
+fail_unwritable_job(SmsSite *site, const char *job, const GError *why, SmsTime now,
+                    GError **error)
+{
+	g_autoptr(SmsInstruction) ins = NULL;
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	if (!sms_txn_begin(&txn, error) || !despool_load_job(site, job, &ins, error) ||
+	    !exec_args(site, error, "UPDATE desp_targets SET written = 1 WHERE job = ?", "s", job) ||
+	    !exec_args(site, error, "UPDATE desp_jobs SET ins_written = 1 WHERE job = ?", "s", job) ||
+	    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP, .event = "ins.unwritable",
+	                                 .severity = SMS_SEV_ERROR, .job = job,
+	                                 .package = ins->package_id }, error,
+	              "The instruction files of job %s cannot be written: %s; the job has failed "
+	              "at this site", job, why->message) ||
+	    !despool_report(site, ins, "site", NULL, NULL, SMS_STATUS_FAILED, NULL,
+	                    "Instruction files cannot be written", now, error))
+		return FALSE;
+	return sms_txn_commit(&txn, error);
+}
+
 gboolean
 sms_despooler_pass(SmsSite *site, SmsTime now, GError **error)
 {
@@ -564,8 +588,17 @@ sms_despooler_pass(SmsSite *site, SmsTime now, GError **error)
 		first = row && sqlite3_column_int(st, 0) == 0;
 		sqlite3_reset(st);
 		if (ins->kind == SMS_INSTR_INSTALL && ins->run_command) {
-			if (!despool_write_run_phase(site, ins->job_id, now, error))
-				return FALSE;
+			g_autoptr(GError) local = NULL;
+			if (!despool_write_run_phase(site, ins->job_id, now, &local)) {
+				if (!g_error_matches(local, SMS_INS_ERROR, SMS_INS_ERROR_INVALID)) {
+					g_propagate_error(error, g_steal_pointer(&local));
+					return FALSE;
+				}
+				sms_txn_clear(&txn);   /* nothing of this job's attempt stays */
+				if (!fail_unwritable_job(site, jobs->pdata[i], local, now, error))
+					return FALSE;
+				continue;
+			}
 		} else if (!exec_args(site, error, "UPDATE desp_targets SET written = 1 WHERE job = ?",
 		                      "s", ins->job_id)) {
 			return FALSE;   /* no run phase: nothing is waiting for SMS IDs */

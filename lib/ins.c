@@ -1,5 +1,6 @@
 /* ins.c -- PCM instruction files (see ins.h and smsemu-ins(5)). */
 #include "ins.h"
+#include "boxfile.h"
 #include "job.h"
 #include "pdf.h"
 
@@ -591,39 +592,16 @@ sms_ins_parse(const char *name, const guint8 *data, gsize len, SmsInsFile **out,
 static gboolean
 read_ins(const char *path, guint8 **out, gsize *out_len, GError **error)
 {
-	g_auto(SmsFd) fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	g_autofree guint8 *buf = NULL;
-	gsize cap, n = 0;
-	if (fd < 0) {
-		if (errno == ENOENT)
+	g_autoptr(GError) local = NULL;
+	char *data = NULL;
+	if (!sms_box_read(path, SMS_INS_MAX_BYTES, &data, out_len, &local)) {
+		if (g_error_matches(local, SMS_BOXFILE_ERROR, SMS_BOXFILE_ERROR_NOT_FOUND))
 			return sms_throw_domain(error, SMS_INS_ERROR, SMS_INS_ERROR_NOT_FOUND,
 			                        "%s: no such file", path);
-		return sms_throw_errno(error, "opening %s", path);
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
 	}
-	if (fstat(fd, &st) < 0)
-		return sms_throw_errno(error, "reading %s", path);
-	if (!S_ISREG(st.st_mode))
-		return sms_throw(error, SMS_ERROR_IO, "%s: not a regular file", path);
-	cap = (gsize)st.st_size + 1;
-	buf = g_malloc(cap);
-	for (;;) {
-		ssize_t k;
-		if (n == cap) {
-			cap *= 2;
-			buf = g_realloc(buf, cap);
-		}
-		k = read(fd, buf + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return sms_throw_errno(error, "reading %s", path);
-		if (k == 0)
-			break;
-		n += (gsize)k;
-	}
-	*out = g_steal_pointer(&buf);
-	*out_len = n;
+	*out = (guint8 *)data;
 	return TRUE;
 }
 

@@ -105,7 +105,10 @@ gboolean sms_ins_record_check(const SmsInsRecord *r, GError **error);
  * VERSION, INVALID, each with "name: offset N: expected ...". */
 gboolean sms_ins_parse(const char *name, const guint8 *data, gsize len, SmsInsFile **out,
                        GError **error);
-/* Missing file: SMS_INS_ERROR_NOT_FOUND; other I/O errors: SMS_ERROR_IO. */
+/* A .INS file is a box file (lib/boxfile.h): a regular file of at most 16 MiB, never
+ * read through a symbolic link. Missing file: SMS_INS_ERROR_NOT_FOUND; a FIFO, device,
+ * link or larger file: SMS_BOXFILE_ERROR; other I/O errors: SMS_ERROR_IO. */
+#define SMS_INS_MAX_BYTES ((gsize)16 << 20)
 gboolean sms_ins_load(const char *path, SmsInsFile **out, GError **error);
 /* The file's bytes (format SMS_INS_FORMAT_VERSION). Records must pass
  * sms_ins_record_check (longer strings are cut at 65,535 bytes). */

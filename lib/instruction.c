@@ -1,5 +1,6 @@
 /* instruction.c -- despooler instructions and send requests (see instruction.h). */
 #include "instruction.h"
+#include "boxfile.h"
 #include "atomic.h"
 #include "ini.h"
 
@@ -389,7 +390,7 @@ sms_instruction_load(const char *path, SmsInstruction **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_box_read(path, SMS_INSTRUCTION_MAX_BYTES, &data, &len, error))
 		return FALSE;
 	return sms_instruction_parse(path, data, len, out, error);
 }
@@ -489,7 +490,7 @@ sms_send_request_load(const char *path, SmsSendRequest **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_box_read(path, SMS_SEND_REQUEST_MAX_BYTES, &data, &len, error))
 		return FALSE;
 	return sms_send_request_parse(path, data, len, out, error);
 }

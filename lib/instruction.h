@@ -77,6 +77,10 @@ void sms_instruction_add_target(SmsInstruction *ins, const char *machine, const 
 char *sms_instruction_serialize(const SmsInstruction *ins, gsize *out_len);
 gboolean sms_instruction_parse(const char *name, const char *data, gsize len,
                                SmsInstruction **out, GError **error);
+/* Instruction files and send requests are box files (lib/boxfile.h): regular files of at
+ * most these sizes, never read through a symbolic link. */
+#define SMS_INSTRUCTION_MAX_BYTES ((gsize)16 << 20)
+#define SMS_SEND_REQUEST_MAX_BYTES ((gsize)1 << 20)
 gboolean sms_instruction_load(const char *path, SmsInstruction **out, GError **error);
 /* Atomic write (temp + rename, fsync). */
 gboolean sms_instruction_save(const SmsInstruction *ins, const char *path, GError **error);

@@ -1,5 +1,6 @@
 /* job.c -- jobs and packages in the site database (see job.h). */
 #include "job.h"
+#include "boxfile.h"
 #include "db.h"
 #include "pdf.h"
 #include "query.h"
@@ -1117,7 +1118,7 @@ package_prepare(const char *pdf_path, const char *source, const char *server_sou
 	gsize len;
 
 	/* one read: the same bytes are parsed and kept in packages.pdf_text */
-	if (!sms_read_file(pdf_path, &data, &len, error) ||
+	if (!sms_read_regular(pdf_path, SMS_PDF_MAX_BYTES, SMS_READ_FOLLOW, &data, &len, error) ||
 	    !sms_pdf_parse(pdf_path, data, len, &pdf, error))
 		return FALSE;
 	/* ImportDirectory / SetupDirectory of the PDF are relative to it (SDK sample). */

@@ -4,6 +4,7 @@
 #include "components.h"
 #include "atomic.h"
 #include "boxwatch.h"
+#include "boxfile.h"
 #include "db.h"
 #include "ini.h"
 #include "logon.h"
@@ -231,6 +232,34 @@ replication_servers(SmsSite *site)
 	return out;
 }
 
+/* "<SMSID>.INS" -> the file_id its PCM last read, for the PCMs that read from `server` and
+ * are not waiting to read already (empty when there are none, or no PCM tables yet). */
+static GHashTable *
+pcm_file_ids(SmsSite *site, const char *server)
+{
+	GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+	                               " AND name = 'pcm_clients'", NULL);
+	gboolean row = FALSE;
+	if (st == NULL || !sms_db_step(site->db, st, &row, NULL) || !row) {
+		if (st)
+			sqlite3_reset(st);
+		return ids;
+	}
+	sqlite3_reset(st);
+	st = sms_db_stmt(site->db, "SELECT m.smsid, c.file_id FROM pcm_clients c JOIN machines m "
+	                 "ON m.name = c.machine WHERE c.dirty = 0 AND c.server = ? COLLATE NOCASE "
+	                 "AND m.smsid IS NOT NULL", NULL);
+	if (st == NULL)
+		return ids;
+	sms_db_bind_text(st, 1, server);
+	while (sms_db_step(site->db, st, &row, NULL) && row)
+		g_hash_table_insert(ids, g_strdup_printf("%s.INS", sms_db_col_ctext(st, 0)),
+		                    g_strdup(sms_db_col_ctext(st, 1) ? sms_db_col_ctext(st, 1) : "none"));
+	sqlite3_reset(st);
+	return ids;
+}
+
 /* Bring one logon server's instruction box up to date with the master directories of
  * every domain it serves (one box holds the files of all of them): copy what changed,
  * remove what no master has any more. *n_out = files changed. */
@@ -241,6 +270,7 @@ sync_box(SmsSite *site, const char *server, GPtrArray *domains, GHashTable *chan
 	g_autofree char *box = sms_layout_pcins(site, server);
 	g_autoptr(GPtrArray) copies = NULL;
 	g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) readers = pcm_file_ids(site, server);
 	SmsBatch batch;
 	guint n = 0;
 	if (!sms_mkdir_p(box, error))
@@ -258,8 +288,16 @@ sync_box(SmsSite *site, const char *server, GPtrArray *domains, GHashTable *chan
 				continue;   /* one SMS ID in two domains: the first domain's file */
 			src = g_build_filename(master, name, NULL);
 			dst = g_build_filename(box, name, NULL);
-			if (same_file(src, dst))
+			if (same_file(src, dst)) {
+				/* copied by a pass that failed before it told the PCM (the file is
+				 * newer than what the PCM last read): tell it now */
+				const char *id = g_hash_table_lookup(readers, name);
+				struct stat sb;
+				g_autofree char *now_id = NULL;
+				if (id && stat(dst, &sb) == 0 && g_strcmp0(id, now_id = sms_pcm_file_id(&sb)) != 0)
+					g_hash_table_add(changed_ids, g_strdup(name));
 				continue;
+			}
 			if (!replicate_file(src, dst, error)) {
 				sms_batch_clear(&batch);
 				return FALSE;
@@ -401,15 +439,48 @@ move_file(const char *src, const char *dst, GError **error)
 	return TRUE;
 }
 
-/* The status MIF an .SNI names (our PCM: same base name, .PCK). */
+/* A file in a logon server's DESPOOLR.BOX that is not a regular file (a FIFO, a device,
+ * a symbolic link) or too large: to BAD/ beside it, with a status message. It is never
+ * read and never handed on (lib/boxfile.h). */
+static gboolean
+refuse_file(SmsSite *site, const char *server, const char *box, const char *name,
+            const char *why, SmsTime now, GError **error)
+{
+	if (!sms_box_move_to_bad(box, name, error))
+		return FALSE;
+	return sms_emit(site, &(SmsEvent){ .time = now, .component = LOGON,
+	                                   .event = "file.rejected", .severity = SMS_SEV_ERROR,
+	                                   .server = server, .detail = name }, error,
+	                "%s on logon server %s was moved to DESPOOLR.BOX/BAD: %s", name, server,
+	                why);
+}
+
+static gboolean
+refuse_unless_regular(SmsSite *site, const char *server, const char *box, const char *name,
+                      SmsTime now, gboolean *out_regular, GError **error)
+{
+	*out_regular = sms_box_is_regular(box, name);
+	if (*out_regular)
+		return TRUE;
+	return refuse_file(site, server, box, name, "not a regular file", now, error);
+}
+
+/* The status MIF an .SNI names (our PCM: same base name, .PCK) into *out_mif, or FALSE
+ * with *refusal set when the .SNI itself cannot be read (not a regular file, too large).
+ * A malformed .SNI is handed on: the Despooler reports it. */
 static char *
-sni_mif_name(const char *box, const char *sni_name)
+sni_mif_name(const char *box, const char *sni_name, GError **refusal)
 {
 	g_autofree char *path = g_build_filename(box, sni_name, NULL);
 	g_autoptr(SmsSni) sni = NULL;
-	if (sms_sni_load(path, &sni, NULL) && sni->mif && sms_path_is_safe_relative(sni->mif) &&
+	g_autoptr(GError) local = NULL;
+	if (sms_sni_load(path, &sni, &local) && sni->mif && sms_path_is_safe_relative(sni->mif) &&
 	    strchr(sni->mif, '/') == NULL)
 		return g_strdup(sni->mif);
+	if (sms_box_error_is_refusal(local)) {
+		g_propagate_error(refusal, g_steal_pointer(&local));
+		return NULL;
+	}
 	return g_strdup_printf("%.*s.PCK", (int)strlen(sni_name) - 4, sni_name);
 }
 
@@ -427,6 +498,11 @@ collect_server(SmsSite *site, const char *server, const char *receive, SmsTime n
 	for (guint f = 0; f < pcks->len; f++) {
 		g_autofree char *src = g_build_filename(box, pcks->pdata[f], NULL);
 		g_autofree char *dst = g_build_filename(receive, pcks->pdata[f], NULL);
+		gboolean regular;
+		if (!refuse_unless_regular(site, server, box, pcks->pdata[f], now, &regular, error))
+			return FALSE;
+		if (!regular)
+			continue;
 		if (!move_file(src, dst, error))
 			return FALSE;
 		any = TRUE;
@@ -437,11 +513,30 @@ collect_server(SmsSite *site, const char *server, const char *receive, SmsTime n
 		return FALSE;
 	for (guint f = 0; f < snis->len; f++) {
 		const char *name = snis->pdata[f];
-		g_autofree char *mif = sni_mif_name(box, name);
-		g_autofree char *msrc = g_build_filename(box, mif, NULL);
+		g_autoptr(GError) refusal = NULL;
+		g_autofree char *mif = NULL;
+		g_autofree char *msrc = NULL;
 		g_autofree char *src = g_build_filename(box, name, NULL);
 		g_autofree char *dst = g_build_filename(receive, name, NULL);
-		if (g_file_test(msrc, G_FILE_TEST_EXISTS)) {
+		struct stat mst;
+		gboolean regular;
+		if (!refuse_unless_regular(site, server, box, name, now, &regular, error))
+			return FALSE;
+		if (!regular)
+			continue;
+		mif = sni_mif_name(box, name, &refusal);
+		if (mif == NULL) {
+			if (!refuse_file(site, server, box, name, refusal->message, now, error))
+				return FALSE;
+			continue;
+		}
+		msrc = g_build_filename(box, mif, NULL);
+		if (lstat(msrc, &mst) == 0 && !S_ISREG(mst.st_mode)) {
+			/* the .SNI goes on; the Despooler reports its missing MIF */
+			if (!refuse_file(site, server, box, mif, "not a regular file (named by "
+			                 "StatusMIF=)", now, error))
+				return FALSE;
+		} else if (lstat(msrc, &mst) == 0) {
 			g_autofree char *mdst = g_build_filename(receive, mif, NULL);
 			if (!move_file(msrc, mdst, error) || !sms_fsync_dir(receive, error))
 				return FALSE;
@@ -456,7 +551,7 @@ collect_server(SmsSite *site, const char *server, const char *receive, SmsTime n
 		if (!sms_fsync_dir(receive, error))
 			return FALSE;
 		sms_log(site, LOGON, now, "Moved %u client status file(s) from %s to the site server",
-		        pcks->len + snis->len, server);
+		        *moved, server);
 	}
 	return TRUE;
 }

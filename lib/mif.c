@@ -1,5 +1,6 @@
 /* mif.c -- status MIFs and .SNI files (see mif.h). */
 #include "mif.h"
+#include "boxfile.h"
 #include "atomic.h"
 #include "ini.h"
 #include "reg.h"
@@ -408,7 +409,7 @@ sms_mif_load(const char *path, SmsStatusMif **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_box_read(path, SMS_MIF_MAX_BYTES, &data, &len, error))
 		return FALSE;
 	return sms_mif_parse(path, data, len, out, error);
 }
@@ -571,7 +572,7 @@ sms_sni_load(const char *path, SmsSni **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_box_read(path, SMS_SNI_MAX_BYTES, &data, &len, error))
 		return FALSE;
 	return sms_sni_parse(path, data, len, out, error);
 }

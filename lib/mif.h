@@ -47,6 +47,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsStatusMif, sms_status_mif_free)
 /* name is used in messages only. */
 gboolean sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
                        GError **error);
+/* Status MIFs and .SNI files are box files (lib/boxfile.h): only a regular file, never
+ * through a symbolic link, of at most these sizes (a status MIF holds a few groups; a
+ * MIF or .SNI over the limit goes to BAD/ with a status message). */
+#define SMS_MIF_MAX_BYTES ((gsize)1 << 20)
+#define SMS_SNI_MAX_BYTES ((gsize)64 << 10)
 gboolean sms_mif_load(const char *path, SmsStatusMif **out, GError **error);
 
 /* The status MIF text setup programs wrote with ISMIF32's InstallStatusMIF(): component

@@ -186,6 +186,14 @@ sms_pcm_reload(SmsSite *site, const char *machine, SmsTime now, GError **error)
 	return TRUE;
 }
 
+char *
+sms_pcm_file_id(const struct stat *sb)
+{
+	return g_strdup_printf("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ":%" G_GUINT64_FORMAT,
+	                       (gint64)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec,
+	                       (gint64)sb->st_size, (guint64)sb->st_ino);
+}
+
 gboolean
 sms_pcm_file_changed(SmsSite *site, const char *smsid, SmsTime now, GError **error)
 {
@@ -317,10 +325,7 @@ pcm_read_instructions(SmsSite *site, Client *c, SmsTime now, GError **error)
 	name = g_strdup_printf("%s.INS", c->smsid);
 	path = g_build_filename(box, name, NULL);
 	exists = stat(path, &sb) == 0;
-	id = exists ? g_strdup_printf("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ":%" G_GUINT64_FORMAT,
-	                              (gint64)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
-	                              (gint64)sb.st_size, (guint64)sb.st_ino)
-	            : g_strdup("none");
+	id = exists ? sms_pcm_file_id(&sb) : g_strdup("none");
 	if (g_strcmp0(id, c->file_id) == 0)
 		return TRUE;    /* unchanged since the last read: not re-read (KB Q163488) */
 	if (exists && !sms_ins_load(path, &f, &local)) {

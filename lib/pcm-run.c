@@ -328,7 +328,8 @@ executed(SmsSite *site, Client *c, Cmd *cmd, const char *server, const char *res
 }
 
 /* pcm --execute: run the command line through /bin/sh in the package directory with a
- * timeout, holding a real lock on the file it starts. */
+ * timeout, holding a real lock on the file it starts. The command runs in its own process
+ * group (a timeout kills the group) with only descriptors 0-2. */
 static gboolean
 run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GError **error)
 {
@@ -370,12 +371,20 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 		return FALSE;
 	pid = fork();
 	if (pid == 0) {
+		/* its own process group, killed as a whole on timeout; nothing of the PCM's
+		 * (database, logs, the lock) but stdin, stdout and stderr */
+		(void)setpgid(0, 0);
+		if (close_range(3, ~0U, 0) < 0)
+			for (int fd = 3; fd < 1024; fd++)
+				(void)close(fd);
 		if (chdir(dir) < 0)
 			_exit(127);
 		g_setenv("WINDIR", windir, TRUE);
 		execl("/bin/sh", "sh", "-c", cmd->command_line, (char *)NULL);
 		_exit(127);
 	}
+	if (pid > 0)
+		(void)setpgid(pid, pid);   /* also here: the timeout may come before the child ran */
 	if (pid < 0) {
 		int e = errno;
 		if (!sms_db_resume(site->db, depth, error))
@@ -388,7 +397,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 		if (r == pid)
 			break;
 		if ((g_get_real_time() - start) / G_USEC_PER_SEC >= timeout) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);   /* the command and whatever it started */
 			waitpid(pid, &status, 0);
 			if (!sms_db_resume(site->db, depth, error))
 				return FALSE;

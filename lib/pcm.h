@@ -38,6 +38,7 @@
  */
 #pragma once
 #include "site.h"
+#include <sys/stat.h>
 #include "smsini.h"
 
 #define SMS_PCM_ERROR (sms_pcm_error_quark())
@@ -92,6 +93,9 @@ gboolean sms_pcm_reload(SmsSite *site, const char *machine, SmsTime now, GError 
 /* The instruction file of `smsid` changed on the logon servers: its PCM reads it at its
  * next poll. */
 gboolean sms_pcm_file_changed(SmsSite *site, const char *smsid, SmsTime now, GError **error);
+/* How a PCM identifies the version of the instruction file it last read (modification
+ * time, size, inode: "mtime_ns:size:ino"); kept in pcm_clients.file_id. */
+char *sms_pcm_file_id(const struct stat *sb);
 
 /* One check of one workstation now, as clicking the PCM icon (pcm poll). */
 gboolean sms_pcm_check(SmsSite *site, const char *machine, SmsPcmMode mode, SmsTime now,

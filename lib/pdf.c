@@ -1,5 +1,6 @@
 /* pdf.c -- Package Definition Files (see pdf.h, man/smsemu-pdf.5). */
 #include "pdf.h"
+#include "boxfile.h"
 #include "ini.h"
 
 #include <stdarg.h>
@@ -492,6 +493,19 @@ check_length(Ctx *c, SmsIniEntry *e, gsize max, GError **error)
 	return TRUE;
 }
 
+/* A value that goes into a PCM .INS record field: at most 65,535 bytes (the field's
+ * 16-bit length). Longer, the job could never be written for any workstation. */
+static gboolean
+check_ins_field(Ctx *c, SmsIniEntry *e, GError **error)
+{
+	gsize n = e ? strlen(e->value) : 0;
+	if (n > 0xFFFF)
+		return fail(c, error, e->line, SMS_PDF_ERROR_BAD_VALUE, "%s: at most 65,535 bytes (a "
+		            "field of the Package Command Manager's instruction file), got %"
+		            G_GSIZE_FORMAT, e->name, n);
+	return TRUE;
+}
+
 /* ImportDirectory / SetupDirectory: relative to the PDF. */
 static gboolean
 get_directory(Ctx *c, SmsIniSection *sec, const char *key, char **out, GError **error)
@@ -515,7 +529,8 @@ parse_package_definition(Ctx *c, SmsIniSection *def, GError **error)
 {
 	SmsPdf *pdf = c->pdf;
 	SmsIniEntry *e = NULL;
-	if (!require(c, def, "Product", &e, error))
+	if (!require(c, def, "Product", &e, error) || !check_ins_field(c, e, error) ||
+	    !check_ins_field(c, get(def, "Comment"), error))
 		return FALSE;
 	pdf->product = g_strdup(e->value);
 	pdf->version = g_strdup(get_value(def, "Version"));
@@ -1072,7 +1087,7 @@ sms_pdf_load(const char *path, SmsPdf **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_read_regular(path, SMS_PDF_MAX_BYTES, SMS_READ_FOLLOW, &data, &len, error))
 		return FALSE;
 	return sms_pdf_parse(path, data, len, out, error);
 }

@@ -158,4 +158,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsPdfFile, sms_pdf_file_free)
 /* path is for messages (and is kept in pdf->path). */
 gboolean sms_pdf_parse(const char *path, const char *data, gsize len, SmsPdf **out,
                        GError **error);
+/* A PDF is a short INI file: one larger than 1 MiB is refused with
+ * SMS_BOXFILE_ERROR_TOO_LARGE naming the file and the limit (lib/boxfile.h). */
+#define SMS_PDF_MAX_BYTES ((gsize)1 << 20)
 gboolean sms_pdf_load(const char *path, SmsPdf **out, GError **error);

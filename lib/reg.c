@@ -1,5 +1,6 @@
 /* reg.c -- .reg files and Windows text decoding (see reg.h). */
 #include "reg.h"
+#include "boxfile.h"
 #include "atomic.h"
 
 #include <stdarg.h>
@@ -786,7 +787,7 @@ sms_reg_load(const char *path, SmsReg **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
-	if (!sms_read_file(path, &data, &len, error))
+	if (!sms_read_regular(path, SMS_REG_MAX_BYTES, SMS_READ_FOLLOW, &data, &len, error))
 		return FALSE;
 	return sms_reg_parse(path, data, len, out, error);
 }

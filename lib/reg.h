@@ -49,6 +49,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsReg, sms_reg_free)
 /* Parse a .reg file held in memory (path is for messages: "path:line: expected ..."). */
 gboolean sms_reg_parse(const char *path, const char *data, gsize len, SmsReg **out,
                        GError **error);
+/* A .reg file is read only when it is a regular file of at most 64 MiB. */
+#define SMS_REG_MAX_BYTES ((gsize)64 << 20)
 gboolean sms_reg_load(const char *path, SmsReg **out, GError **error);
 /* Read a server's registry file if it exists (an empty registry otherwise). */
 gboolean sms_reg_load_optional(const char *path, SmsReg **out, GError **error);

@@ -418,12 +418,16 @@ sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind, Sm
 }
 
 /* An error that belongs to the job (bad query, unknown address, unreadable source ...)
- * rather than to the machine (database busy, injected fault): the job fails, the
- * Scheduler goes on with the others (KB Q159201: one bad item never stops the loop). */
+ * rather than to the machine (database busy, injected fault, the site's own disk failing
+ * or full while writing a send request, an instruction or the compressed package): the
+ * job fails, the Scheduler goes on with the others (KB Q159201: one bad item never stops
+ * the loop). A machine error fails the pass, which is retried (the daemon backs off). */
 static gboolean
 job_error(const GError *e)
 {
-	return e->domain != SMS_DB_ERROR && !g_error_matches(e, SMS_ERROR, SMS_ERROR_FAULT);
+	return e->domain != SMS_DB_ERROR && !g_error_matches(e, SMS_ERROR, SMS_ERROR_FAULT) &&
+	       !g_error_matches(e, SMS_ERROR, SMS_ERROR_IO) &&
+	       !g_error_matches(e, SMS_ARCHIVE_ERROR, SMS_ARCHIVE_ERROR_NO_SPACE);
 }
 
 static gboolean

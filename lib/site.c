@@ -1,9 +1,12 @@
 /* site.c -- opened site roots: layout, clock, logs, status messages, IDs. */
 #include "site.h"
 #include "atomic.h"
+#include "boxfile.h"
+#include "reg.h"
 #include "db.h"
 #include "components.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -232,6 +235,8 @@ sms_layout_receive_of_root(const char *root, char **out, GError **error)
 	tmp.self = def->sites->pdata[0];
 	tmp.code = tmp.self->code;
 	*out = sms_layout_receive(&tmp);
+	if (tmp.cache)
+		g_hash_table_unref(tmp.cache);   /* the layout memo of the stand-in site */
 	return TRUE;
 }
 
@@ -453,9 +458,9 @@ dir_is_empty_or_missing(const char *root)
 	return d == NULL || g_dir_read_name(d) == NULL;
 }
 
-gboolean
-sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, SmsSite **out,
-                       GError **error)
+static gboolean
+init_tree(const char *root, SmsWorldDef *world, const char *code, SmsSite **out,
+          GError **error)
 {
 	g_autofree char *text = sms_world_def_to_site_ini(world, code);
 	g_autofree char *ini = NULL;
@@ -463,14 +468,6 @@ sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, S
 	g_autoptr(SmsWorldDef) def = NULL;
 	g_autoptr(SmsSite) site = NULL;
 
-	if (!dir_is_empty_or_missing(root)) {
-		g_autofree char *probe = g_build_filename(root, "site.ini", NULL);
-		if (g_file_test(probe, G_FILE_TEST_EXISTS)) {
-			g_set_error(error, SMS_SITE_ERROR, SMS_SITE_ERROR_EXISTS,
-			            "%s: already holds a site (site.ini exists)", root);
-			return FALSE;
-		}
-	}
 	if (!sms_mkdir_p(root, error))
 		return FALSE;
 	ini = g_build_filename(root, "site.ini", NULL);
@@ -503,6 +500,57 @@ sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, S
 			return FALSE;
 	}
 	*out = g_steal_pointer(&site);
+	return TRUE;
+}
+
+/* Remove what a failed init created: the root itself, or the contents of a root that
+ * existed (empty) before. */
+static void
+undo_init(const char *root, gboolean existed)
+{
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+	if (!existed) {
+		if (!sms_rm_rf(root, NULL))
+			g_warning("could not remove %s", root);
+		return;
+	}
+	d = g_dir_open(root, 0, NULL);
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(root, name, NULL);
+		if (!sms_rm_rf(p, NULL))
+			g_warning("could not remove %s", p);
+	}
+}
+
+gboolean
+sms_site_init_from_def(const char *root, SmsWorldDef *world, const char *code, SmsSite **out,
+                       GError **error)
+{
+	gboolean existed = g_file_test(root, G_FILE_TEST_IS_DIR);
+	if (!dir_is_empty_or_missing(root)) {
+		g_autofree char *probe = g_build_filename(root, "site.ini", NULL);
+		if (g_file_test(probe, G_FILE_TEST_EXISTS)) {
+			g_set_error(error, SMS_SITE_ERROR, SMS_SITE_ERROR_EXISTS,
+			            "%s: already holds a site (site.ini exists)", root);
+			return FALSE;
+		}
+	}
+	/* the registry files first: a missing one fails before anything is created (their
+	 * content is checked by the reg reader when a component reads it) */
+	for (guint i = 0; i < world->servers->len; i++) {
+		SmsServerDef *s = world->servers->pdata[i];
+		g_auto(SmsFd) fd = -1;
+		if (!sms_str_equal_ci(s->site, code) || s->registry == NULL)
+			continue;
+		fd = sms_open_regular(s->registry, SMS_REG_MAX_BYTES, SMS_READ_FOLLOW, NULL, error);
+		if (fd < 0)
+			return FALSE;
+	}
+	if (!init_tree(root, world, code, out, error)) {
+		undo_init(root, existed);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -601,16 +649,70 @@ log_file(SmsSite *site, const char *component, const char **service)
 		g_autofree char *dir = sms_layout_logs(site);
 		g_autofree char *name = file ? g_strdup(file) : g_strdup_printf("%s.log", component);
 		g_autofree char *path = g_build_filename(dir, name, NULL);
+		struct stat st;
+		int fd;
 		(void)g_mkdir_with_parents(dir, 0755);
-		f = fopen(path, "a");
-		if (f == NULL)
+		/* close-on-exec (a command the PCM runs inherits no log) and never writable by
+		 * others, whatever the umask or an earlier mode */
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
 			return NULL;
+		if (fstat(fd, &st) == 0 && (st.st_mode & S_IWOTH))
+			(void)fchmod(fd, st.st_mode & 07755 & ~(mode_t)S_IWOTH);
+		f = fdopen(fd, "a");
+		if (f == NULL) {
+			close(fd);
+			return NULL;
+		}
 		g_hash_table_insert(site->logs, g_strdup(component), f);
 	}
 	return f;
 }
 
 static gboolean logs_buffered;   /* sms_site_logs_buffered */
+
+/* The largest a log grows before it is rolled over (SMSEMU_LOG_MAX_BYTES, default 1 MiB). */
+static gint64
+log_max_bytes(void)
+{
+	const char *v = g_getenv("SMSEMU_LOG_MAX_BYTES");
+	gint64 n = v ? g_ascii_strtoll(v, NULL, 10) : 0;
+	return n > 0 ? n : 1 << 20;
+}
+
+/* As SMS 1.x did with its logs: a full log is renamed NAME.LO_ (replacing the previous
+ * one) before the next line, which begins a new one, so a log takes at most twice its
+ * maximum size. A log another process rolled over already is only reopened. TRUE when
+ * f was closed. */
+static gboolean
+log_rotate(SmsSite *site, const char *component, FILE *f)
+{
+	struct stat mine, now;
+	g_autofree char *path = NULL;
+	g_autofree char *old = NULL;
+	char link[64];
+	char buf[4096];
+	ssize_t k;
+	if (fstat(fileno(f), &mine) < 0 || mine.st_size < log_max_bytes())
+		return FALSE;
+	g_snprintf(link, sizeof link, "/proc/self/fd/%d", fileno(f));
+	k = readlink(link, buf, sizeof buf - 1);
+	if (k <= 0)
+		return FALSE;
+	buf[k] = '\0';
+	path = g_strdup(buf);
+	if (g_str_has_suffix(path, " (deleted)"))
+		path[strlen(path) - 10] = '\0';
+	if (stat(path, &now) == 0 && now.st_ino == mine.st_ino && now.st_dev == mine.st_dev) {
+		old = g_str_has_suffix(path, ".log") ? g_strdup_printf("%.*s.LO_",
+		                                                         (int)strlen(path) - 4, path)
+		                                       : g_strdup_printf("%s.LO_", path);
+		if (rename(path, old) < 0)
+			return FALSE;
+	}
+	g_hash_table_remove(site->logs, component);   /* closed; the caller opens a new one */
+	return TRUE;
+}
 
 static void
 log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
@@ -619,6 +721,8 @@ log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 	FILE *f = log_file(site, component, &service);
 	int y, mo, d, h, mi, s;
 	g_autofree char *up = NULL;
+	if (f && log_rotate(site, component, f))
+		f = log_file(site, component, &service);
 	if (f == NULL)
 		return;
 	if (service == NULL)

@@ -407,9 +407,13 @@ sms_expand_names(const char *spec, GPtrArray **out_names, GArray **out_numbers, 
 				gint64 to = g_ascii_strtoll(b + lb - db, NULL, 10);
 				g_autofree char *prefix = sms_strup(a);
 				prefix[la - da] = '\0';
-				if (to < from || to - from > 1000000)
+				if (to < from)
 					return sms_throw(error, SMS_ERROR_INVALID,
 					                 "range '%s': expected FIRST-LAST with LAST >= FIRST", *p);
+				if (to - from >= SMS_WORLD_MAX_WORKSTATIONS - (gint64)names->len)
+					return sms_throw(error, SMS_ERROR_INVALID, "range '%s': more than "
+					                 "%d names in the list (the limit)", *p,
+					                 SMS_WORLD_MAX_WORKSTATIONS);
 				for (gint64 n = from; n <= to; n++) {
 					int num = (int)n;
 					g_ptr_array_add(names, g_strdup_printf("%s%0*" G_GINT64_FORMAT, prefix,
@@ -421,6 +425,9 @@ sms_expand_names(const char *spec, GPtrArray **out_names, GArray **out_numbers, 
 		}
 		{
 			int num = -1;
+			if (names->len >= SMS_WORLD_MAX_WORKSTATIONS)
+				return sms_throw(error, SMS_ERROR_INVALID, "more than %d names in the "
+				                 "list (the limit)", SMS_WORLD_MAX_WORKSTATIONS);
 			if (!valid_name(*p, 15))
 				return sms_throw(error, SMS_ERROR_INVALID,
 				                 "'%s' is not a computer name or a range NAME001-NAME099", *p);
@@ -500,6 +507,11 @@ parse_workstations(SmsWorldDef *w, SmsIni *ini, SmsIniSection *sec, const char *
 	if (!sms_expand_names(names, &list, &numbers, &local))
 		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Names"),
 		                     SMS_INI_ERROR_BAD_VALUE, "Names: %s", local->message);
+	if (w->workstations->len + list->len > SMS_WORLD_MAX_WORKSTATIONS)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Names"),
+		                     SMS_INI_ERROR_BAD_VALUE, "Names: %u workstations with the "
+		                     "sections before, more than the limit of %d", w->workstations->len +
+		                     list->len, SMS_WORLD_MAX_WORKSTATIONS);
 	for (guint i = 0; i < list->len; i++) {
 		SmsWorkstationDef *d = g_new0(SmsWorkstationDef, 1);
 		d->name = g_strdup(list->pdata[i]);

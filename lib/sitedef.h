@@ -136,6 +136,11 @@ const char *sms_world_def_address(SmsWorldDef *w, const char *code);
 /* The site server of a site (first server with the site role), or NULL. */
 SmsServerDef *sms_world_def_site_server(SmsWorldDef *w, const char *code);
 
-/* Expand "WKS0001-WKS0500" / "A, B, C" into names (upper case). */
+/* At most this many workstations in one definition (site.ini or scenario, all sections
+ * together), and in one name list: a larger world is refused with its line before any
+ * of it is built (SMS 1.x sites held thousands of clients, not millions). */
+#define SMS_WORLD_MAX_WORKSTATIONS 100000
+/* Expand "WKS0001-WKS0500" / "A, B, C" into names (upper case); at most
+ * SMS_WORLD_MAX_WORKSTATIONS names. */
 gboolean sms_expand_names(const char *spec, GPtrArray **out_names, GArray **out_numbers,
                           GError **error);

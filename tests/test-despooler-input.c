@@ -673,11 +673,51 @@ test_crash_convergence(void)
 	}
 }
 
+/* A job whose instruction files cannot be written (a comment that no .INS record field
+ * can hold, from another site's instruction: PDF import refuses it) is failed alone with
+ * a status message; the other job's files are written in the same pass, and the failed
+ * job does not keep the Despooler waking up. */
+static void
+test_unwritable_job_alone(void)
+{
+	g_autoptr(Fx) f = fx_new("Fast", NULL);
+	g_autofree char *src = fx_source(f, "v1", "SETUP.EXE=v1", NULL);
+	SmsTime offer = T("1996-02-02 08:00");
+	g_autoptr(SmsInstruction) one = run_command(1, offer);
+	g_autoptr(SmsInstruction) two = run_command(2, offer);
+	g_autoptr(SmsInsFile) ins = NULL;
+	g_autoptr(GError) error = NULL;
+	SmsInsRecord *r;
+
+	register_some(f);
+	g_free(one->package_comment);
+	one->package_comment = g_strnfill(70000, 'c');
+	fx_deliver(f, one, src);
+	fx_deliver(f, two, src);
+	f->now = T("1996-02-01 09:00");
+	fx_run_until(f, T("1996-02-01 09:30"));   /* asserts that no pass failed */
+	ins = load_ins(f, "A0101000");
+	g_assert_nonnull(ins);
+	g_assert_cmpuint(ins->records->len, ==, 1);
+	r = ins->records->pdata[0];
+	g_assert_cmpstr(r->job_id, ==, "A0100002");
+	g_assert_cmpint(fx_sql_int(f, "SELECT count(*) FROM status_messages WHERE component = "
+	                           "'despooler' AND severity = 'error' AND message LIKE "
+	                           "'%job A0100001%cannot be written%Comments%'"), ==, 1);
+	g_assert_cmpint(sms_despooler_next_wakeup(f->site, f->now), ==, SMS_TIME_NEVER);
+	/* a second look a day later: still no error, nothing new */
+	g_assert_true(fx_pass(f, T("1996-02-02 09:00"), &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(fx_sql_int(f, "SELECT count(*) FROM status_messages WHERE event = "
+	                           "'ins.unwritable'"), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
 	sms_test_init(&argc, &argv);
 	g_test_add_func("/despooler/run-phase", test_run_phase);
+	g_test_add_func("/despooler/unwritable-job-alone", test_unwritable_job_alone);
 	g_test_add_func("/despooler/status", test_status);
 	g_test_add_func("/despooler/bad-input", test_bad_input);
 	g_test_add_func("/despooler/install-error-retried", test_install_error_retried);

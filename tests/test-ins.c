@@ -1,6 +1,7 @@
 /* test-ins.c -- PCM instruction files: layout, versions, every truncation and flip,
  * upsert/remove semantics, PCMDUMP text and JSON. */
 #include "common.h"
+#include "boxfile.h"
 #include "ins.h"
 #include "job.h"
 #include "testlib.h"
@@ -425,12 +426,12 @@ test_upsert_remove(void)
 		list_dir_names(dir, n2);
 		g_assert_cmpstr(n2->str, ==, "A0101000.INS ");
 	}
-	/* a directory in the way is an I/O error, not "not found" */
+	/* a directory in the way is refused as not a regular file, not "not found" */
 	{
 		g_autofree char *sub = g_build_filename(dir, "B.INS", NULL);
 		g_assert_cmpint(g_mkdir(sub, 0755), ==, 0);
 		g_assert_false(sms_ins_load(sub, &f, &error));
-		g_assert_error(error, SMS_ERROR, SMS_ERROR_IO);
+		g_assert_error(error, SMS_BOXFILE_ERROR, SMS_BOXFILE_ERROR_NOT_REGULAR);
 	}
 }
 
