@@ -441,6 +441,19 @@ despool_process_sni(SmsSite *site, const char *receive, const char *name, SmsTim
 	} else {
 		gboolean ok = sms_str_equal_ci(sni->status, "Success") ||
 		              sms_str_equal_ci(sni->status, "Executed");
+		if (mifpath) {
+			/* KB Q138241: the .SNI came without the status MIF it names; SMS 1.x did not
+			 * look for it. Compat=Q138241: it is ignored when it comes. */
+			gboolean race = sms_despooler_compat(site, "Q138241");
+			sms_log(site, DESP, now, "Status MIF %s named by %s is not here; the .SNI alone "
+			        "counts (%s: %s)%s", sni->mif, name, sni->status,
+			        ok ? "success" : "failure", race ? "; Compat=Q138241: the MIF is ignored "
+			        "when it comes" : "");
+			if (race && !exec_args(site, error, "INSERT OR REPLACE INTO desp_lost_mifs(name, "
+			                       "job, machine) VALUES (?, ?, ?)", "sss", sni->mif,
+			                       sni->job_id, sni->machine))
+				return FALSE;
+		}
 		result = ok ? "Success" : "Failed";
 		status = ok ? SMS_STATUS_COMPLETE : SMS_STATUS_RETRYING;
 		detail = g_strdup(sni->description);

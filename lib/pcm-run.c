@@ -362,8 +362,11 @@ executed(SmsSite *site, Client *c, Cmd *cmd, const char *server, const char *res
          const char *sni_status, const char *detail, const StatusMif *mif, SmsTime now,
          GError **error)
 {
+	/* SMS 1.x's .SNI only said the command ran; what its status MIF says is the
+	 * Despooler's to read (so an .SNI alone says nothing of a failure, KB Q138241) */
+	gboolean mif_only = sni_status && mif && mif->kind != MIF_NONE;
 	if (!pcm_write_status(site, c, cmd->job, cmd->site, sni_status ? sni_status : result,
-	                      detail, mif, now, error) ||
+	                      mif_only ? NULL : detail, mif, now, error) ||
 	    !exec_args(site, error, "UPDATE pcm_cmds SET state = 4, result = ?, dist_server = ?, "
 	               "finish_at = ? WHERE machine = ? AND job = ?", "ssiss",
 	               detail ? detail : result, server, now, c->machine, cmd->job))
