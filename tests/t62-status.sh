@@ -166,6 +166,10 @@ Platform=Windows NT (x86)
 EOS
 jobsvc --site "$S" init "$T/site.ini" >/dev/null
 jobsvc --site "$S" clock set "1996-02-01 08:00" >/dev/null
+jobsvc --site "$S" site show > "$T/show"
+check_grep "site show says where status comes from" "Status from  *exit-code" "$T/show"
+jobsvc --site "$T/mif/A01" site show > "$T/show-mif"
+check_grep "... mif by default" "Status from  *mif (status MIF only" "$T/show-mif"
 mkdir -p "$T/pkg"
 cat > "$T/real.pdf" <<EOS
 [PDF]
