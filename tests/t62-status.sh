@@ -130,6 +130,9 @@ check_grep "... message 374 for exit code 1" '"event":"status.failed","job":"A01
 check_grep "... total" "Total 7: Complete 3 Retrying 4" "$T/exit.job"
 check_fails "StatusFrom= with a bad value is refused" jobsvc simulate "$T/bad.ini" --quiet --site-dir "$T/bad"
 check_grep "... naming file:line" "bad.ini:8: StatusFrom: expected mif or exit-code, got 'exit code'" "$T/.out"
+sed 's/^ExitCode=0x643$/ExitCode=0x100000000/' "$T/mif.ini" > "$T/big.ini"
+check_fails "an exit code beyond 32 bits is refused" jobsvc simulate "$T/big.ini" --quiet --site-dir "$T/big"
+check_grep "... naming file:line" "big.ini:[0-9]*: ExitCode: expected a 32-bit exit code" "$T/.out"
 
 # ---- KB Q138241: the .SNI before the .PCK ----
 run race
