@@ -210,6 +210,42 @@ test_features(void)
 	g_assert_cmpstr(m->description, ==, "see http://example/ and \"readme\"");
 }
 
+/* How a Description string reads, written as the writers of the time wrote them. */
+static void
+test_strings(void)
+{
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+		{ "\"plain\"", "plain" },
+		{ "\"joined\" \"strings\"", "joinedstrings" },
+		{ "\"joined\"\n  // a comment between\n  \" over lines\"", "joined over lines" },
+		{ "\"a comment after\"// x \"y\"", "a comment after" },
+		{ "\"He said \"no\" twice\"", "He said \"no\" twice" },
+		{ "\"an \\\"escaped\\\" quote\"", "an \"escaped\" quote" },
+		{ "\"C:\\\"", "C:\\" },
+		{ "\"C:\\MSOFFICE\\\" END ATTRIBUTE START ATTRIBUTE NAME = \"x\"", "C:\\MSOFFICE\\" },
+		{ "\"see http://example/\"", "see http://example/" },
+		{ "\"line one   \n\n     line two\"", "line one line two" },
+		{ "\"\"", "" },
+		{ "bare-word", "bare-word" },
+		{ "\"tab\tinside\"", "tab\tinside" },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = g_strdup_printf(
+			"START COMPONENT NAME = \"W\" START GROUP CLASS = \"MICROSOFT|JOBSTATUS|1.0\"\n"
+			"START ATTRIBUTE NAME = \"Status\" VALUE = \"Failed\" END ATTRIBUTE\n"
+			"START ATTRIBUTE NAME = \"Description\" VALUE = %s\nEND ATTRIBUTE\n"
+			"END GROUP END COMPONENT\n", cases[i].value);
+		g_autoptr(SmsStatusMif) m = NULL;
+		g_autoptr(GError) error = NULL;
+		if (!sms_mif_parse("s.mif", text, strlen(text), &m, &error))
+			g_error("case %" G_GSIZE_FORMAT ": %s", i, error->message);
+		g_assert_cmpstr(m->description, ==, cases[i].want);
+		g_assert_false(m->success);
+	}
+}
+
 static void
 test_utf16_and_warnings(void)
 {
@@ -434,6 +470,7 @@ main(int argc, char **argv)
 	g_test_add_func("/mif/samples", test_samples);
 	g_test_add_func("/mif/documented", test_documented);
 	g_test_add_func("/mif/features", test_features);
+	g_test_add_func("/mif/strings", test_strings);
 	g_test_add_func("/mif/utf16-and-warnings", test_utf16_and_warnings);
 	g_test_add_func("/mif/errors", test_errors);
 	g_test_add_func("/mif/write", test_write);
