@@ -493,9 +493,11 @@ finish_group(Parser *P)
 {
 	const char *k = P->gclass ? P->gclass : "";
 	gboolean status_group = g_ascii_strncasecmp(k, "MICROSOFT|JOBSTATUS|", 20) == 0;
-	/* the SDK's sample OFFICE97.MIF names the class DMTF|Component|1.0 */
+	/* the SDK's sample OFFICE97.MIF names the class DMTF|Component|1.0; a group without
+	 * a class is known by its name */
 	gboolean id_group = g_ascii_strncasecmp(k, "DMTF|ComponentID|", 17) == 0 ||
-	                    g_ascii_strncasecmp(k, "DMTF|Component|", 15) == 0;
+	                    g_ascii_strncasecmp(k, "DMTF|Component|", 15) == 0 ||
+	                    (P->gclass == NULL && sms_str_equal_ci(P->gname, "ComponentID"));
 	SmsStatusMif *m = P->m;
 	for (guint i = 0; i < P->gattrs->len; i++) {
 		Attr *a = P->gattrs->pdata[i];

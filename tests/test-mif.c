@@ -208,6 +208,20 @@ test_features(void)
 	g_assert_cmpint(m->status_line, ==, 20);
 	g_assert_cmpstr(m->product, ==, "Soci\xc3\xa9t\xc3\xa9 App");
 	g_assert_cmpstr(m->description, ==, "see http://example/ and \"readme\"");
+	/* a ComponentID group without a CLASS is known by its NAME; a CLASS after the
+	 * attributes counts */
+	{
+		const char *t2 = "START COMPONENT NAME = \"W\"\n"
+			"START GROUP NAME = \"ComponentID\" START ATTRIBUTE NAME = \"Product\" "
+			"VALUE = \"P\" END ATTRIBUTE END GROUP\n"
+			"START GROUP START ATTRIBUTE NAME = \"Status\" VALUE = \"Success\" END ATTRIBUTE\n"
+			"CLASS = \"MICROSOFT|JOBSTATUS|1.0\" END GROUP END COMPONENT\n";
+		g_autoptr(SmsStatusMif) m2 = NULL;
+		g_assert_true(sms_mif_parse("g.mif", t2, strlen(t2), &m2, &error));
+		g_assert_cmpstr(m2->product, ==, "P");
+		g_assert_true(m2->success);
+		g_assert_cmpint(m2->status_line, ==, 3);
+	}
 }
 
 /* How a Description string reads, written as the writers of the time wrote them. */
