@@ -101,7 +101,19 @@ test_documented(void)
 		g_assert_cmpuint(strlen(m->description), <=, 148);     /* its TYPE = STRING(148) */
 		g_assert_cmpuint(m->warnings->len, ==, 0);
 	}
-	/* the SDK's copy of the same example: same reading */
+	/* KB Q166833's example: Success, whatever its Description says */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("kb-q166833-example.mif");
+		g_assert_true(m->success);
+		g_assert_cmpstr(m->manufacturer, ==, "Jamalz");
+		g_assert_cmpstr(m->product, ==, "JamalTest");
+		g_assert_cmpstr(m->version, ==, "3.15");
+		g_assert_null(m->locale);
+		g_assert_cmpstr(m->serial, ==, "01122121r");
+		g_assert_cmpstr(m->installation, ==, "12/12/95");
+		g_assert_cmpstr(m->description, ==, "ErrorJamalz");
+	}
+	/* the SDK's copy of KB Q186415's example: same reading */
 	{
 		g_autoptr(SmsStatusMif) m = load_data("sdk-ismif32-example.mif");
 		g_assert_false(m->success);
