@@ -150,6 +150,13 @@ test_documented(void)
 		g_assert_cmpuint(m->warnings->len, ==, 1);
 		g_assert_true(g_str_has_prefix(m->warnings->pdata[0], want));
 	}
+	/* KB Q239534's piece of MIF: two statements on one line */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("kb-q239534-date-fragment.mif");
+		g_assert_true(m->success);
+		g_assert_cmpstr(m->installation, ==, "20311011051024.000000+000");
+		g_assert_null(m->description);
+	}
 	/* free form: all on one line, lower case, adjacent strings joined */
 	{
 		g_autoptr(SmsStatusMif) m = load_data("joined-one-line.mif");
