@@ -59,7 +59,10 @@ set_paused(SmsCli *cli, int argc, char **argv, gboolean pause, GError **error)
 	    !open_site(cli, &site, error) ||
 	    !sms_despooler_set_paused(site, pause, sms_site_now(site), error))
 		return FALSE;
-	g_print("SMS_DESPOOLER %s\n", pause ? "paused" : "continued");
+	if (cli->json)
+		g_print("{\"component\":\"SMS_DESPOOLER\",\"paused\":%s}\n", pause ? "true" : "false");
+	else
+		g_print("SMS_DESPOOLER %s\n", pause ? "paused" : "continued");
 	return TRUE;
 }
 
@@ -160,10 +163,10 @@ sms_despooler_cmd_share(SmsCli *cli, int argc, char **argv, GError **error)
 		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "list: closed and future sessions too", NULL },
 		{ NULL }
 	};
-	const char *sub = argc > 1 ? argv[1] : "";
+	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "";
 	g_autoptr(GPtrArray) list = NULL;
 	SmsTime now;
-	if (argc > 1) {
+	if (argc > 1 && argv[1][0] != '-') {
 		argc--;
 		argv++;
 	}

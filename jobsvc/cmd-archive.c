@@ -107,6 +107,17 @@ cmd_extract(SmsCli *cli, int argc, char **argv, GError **error)
 		                 "negative");
 	if (!sms_archive_extract(argv[1], argv[2], (guint64)max_bytes, &st, error))
 		return FALSE;
+	if (cli->json) {
+		g_autoptr(GString) o = g_string_new("{\"archive\":");
+		sms_json_append_string(o, argv[1]);
+		g_string_append(o, ",\"dir\":");
+		sms_json_append_string(o, argv[2]);
+		g_string_append_printf(o, ",\"files\":%" G_GUINT64_FORMAT ",\"dirs\":%"
+		                       G_GUINT64_FORMAT ",\"bytes\":%" G_GUINT64_FORMAT "}\n",
+		                       st.files, st.dirs, st.bytes_in);
+		fputs(o->str, stdout);
+		return TRUE;
+	}
 	printf("%s: extracted %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " directories (%"
 	       G_GUINT64_FORMAT " bytes) into %s\n", argv[1], st.files, st.dirs, st.bytes_in,
 	       argv[2]);
@@ -126,6 +137,15 @@ cmd_verify(SmsCli *cli, int argc, char **argv, GError **error)
 		return sms_throw(error, SMS_ERROR_USAGE, "archive verify: expected FILE");
 	if (!sms_archive_verify(argv[1], &st, error))
 		return FALSE;
+	if (cli->json) {
+		g_autoptr(GString) o = g_string_new("{\"archive\":");
+		sms_json_append_string(o, argv[1]);
+		g_string_append_printf(o, ",\"ok\":true,\"files\":%" G_GUINT64_FORMAT ",\"dirs\":%"
+		                       G_GUINT64_FORMAT ",\"bytes\":%" G_GUINT64_FORMAT ",\"crc\":"
+		                       "\"%08x\"}\n", st.files, st.dirs, st.bytes_in, st.crc);
+		fputs(o->str, stdout);
+		return TRUE;
+	}
 	printf("%s: OK, %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " directories, %"
 	       G_GUINT64_FORMAT " bytes, CRC %08x\n", argv[1], st.files, st.dirs, st.bytes_in,
 	       st.crc);

@@ -33,6 +33,21 @@ package_show(SmsCli *cli, SmsSite *site, const char *arg, gboolean pdf_text, GEr
 		if (p->pdf_text == NULL)
 			return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND,
 			                        "package %s: no PDF text stored", p->id);
+		if (cli->json) {
+			/* the text as Windows read it (ANSI or UTF-16 decoded to UTF-8) */
+			g_autofree char *text = NULL;
+			gsize tlen;
+			if (!sms_text_decode(p->id, p->pdf_text, p->pdf_text_len, &text, &tlen, NULL,
+			                     error))
+				return FALSE;
+			g_string_append(o, "{\"id\":");
+			sms_json_append_string(o, p->id);
+			g_string_append(o, ",\"pdf_text\":");
+			sms_json_append_string(o, text);
+			g_string_append(o, "}\n");
+			fputs(o->str, stdout);
+			return TRUE;
+		}
 		fwrite(p->pdf_text, 1, p->pdf_text_len, stdout);
 		return TRUE;
 	}

@@ -55,7 +55,16 @@ sms_cmd_idle(SmsCli *cli, int argc, char **argv, GError **error)
 			return sms_throw(error, SMS_ERROR_STATE, "%s has work due now", c[i].name);
 		next = MIN(next, t);
 	}
-	if (next == SMS_TIME_NEVER)
+	if (cli->json) {
+		char t[24];
+		g_autoptr(GString) o = g_string_new("{\"idle\":true,\"next\":");
+		if (next == SMS_TIME_NEVER)
+			g_string_append(o, "null");
+		else
+			sms_json_append_string(o, sms_time_format_buf(next, t));
+		g_string_append(o, "}\n");
+		fputs(o->str, stdout);
+	} else if (next == SMS_TIME_NEVER)
 		g_print("idle; nothing scheduled\n");
 	else
 		g_print("idle; next work at %s\n", sms_time_str(next));

@@ -3,6 +3,7 @@
 #include "simulate.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 gboolean
 sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
@@ -10,14 +11,22 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 	g_autofree char *until = NULL;
 	g_autofree char *events = NULL;
 	g_autofree char *site_dir = NULL;
-	gboolean quiet = FALSE;
+	gboolean quiet = FALSE, force = FALSE, check = FALSE;
+	gint max_days = 0;
 	GOptionEntry entries[] = {
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "stop at this time", "\"YYYY-MM-DD HH:MM\"" },
+		{ "max-days", 0, 0, G_OPTION_ARG_INT, &max_days,
+		  "without Until= (or --until), stop N days after Start", "N" },
 		{ "events", 0, 0, G_OPTION_ARG_FILENAME, &events,
 		  "write the event log (one JSON object per line) to FILE, - for stdout", "FILE" },
 		{ "site-dir", 0, 0, G_OPTION_ARG_FILENAME, &site_dir,
 		  "build the site roots under DIR (default: a new temporary directory)", "DIR" },
-		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "do not print the timeline", NULL },
+		{ "force", 0, 0, G_OPTION_ARG_NONE, &force,
+		  "replace the site roots an earlier run left in --site-dir", NULL },
+		{ "check", 0, 0, G_OPTION_ARG_NONE, &check,
+		  "only check the scenario (nothing is kept, nothing runs)", NULL },
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+		  "do not print the timeline (nor progress)", NULL },
 		{ NULL }
 	};
 	SmsSimOptions opt = { 0 };
@@ -33,12 +42,36 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		return FALSE;
 	if (argc != 2)
 		return sms_throw(error, SMS_ERROR_USAGE, "simulate: expected one SCENARIO.ini");
+	if (max_days < 0)
+		return sms_throw(error, SMS_ERROR_USAGE, "--max-days: expected a number of days >= 1");
 	opt.scenario_path = argv[1];
 	opt.site_dir = site_dir;
+	opt.force = force;
+	opt.check = check;
+	opt.max_days = max_days;
 	opt.until = SMS_TIME_NONE;
 	if (until && !sms_time_parse(until, &opt.until, error)) {
 		g_prefix_error(error, "--until: ");
 		return FALSE;
+	}
+	if (check) {
+		if (!sms_simulate(&opt, &res, error))
+			return FALSE;
+		if (cli->json) {
+			g_autoptr(GString) js = g_string_new("{\"scenario\":");
+			sms_json_append_string(js, argv[1]);
+			g_string_append_printf(js, ",\"valid\":true,\"sites\":%u,\"workstations\":%u,"
+			                       "\"packages\":%u,\"jobs\":%u,\"events\":%u}\n", res.sites,
+			                       res.workstations, res.packages, res.jobs,
+			                       res.scenario_events);
+			fputs(js->str, stdout);
+		} else {
+			printf("%s: OK (%u site(s), %u workstation(s), %u package(s), %u job(s), %u "
+			       "event(s))\n", argv[1], res.sites, res.workstations, res.packages, res.jobs,
+			       res.scenario_events);
+		}
+		sms_sim_result_clear(&res);
+		return TRUE;
 	}
 	if (events && g_strcmp0(events, "-") == 0) {
 		ev = stdout;
@@ -47,10 +80,11 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		if (ev == NULL)
 			return sms_throw_errno(error, "%s", events);
 	}
-	/* With the event log on stdout, the readable parts go to stderr. */
-	report = ev == stdout ? stderr : stdout;
+	/* stdout holds one thing: the event log, the JSON summary, or the readable report */
+	report = ev == stdout || cli->json ? stderr : stdout;
 	opt.events = ev;
 	opt.timeline = quiet ? NULL : report;
+	opt.progress = !quiet && isatty(fileno(stderr)) ? stderr : NULL;
 	ok = sms_simulate(&opt, &res, error);
 	if (ev && ev != stdout) {
 		if (fclose(ev) != 0 && ok)
@@ -60,20 +94,36 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 	}
 	if (!ok)
 		return FALSE;
-	if (!quiet || ev != stdout) {
+	if (!quiet) {
 		char tbuf[24];
 		fprintf(report, "\nSimulated until %s: %" G_GUINT64_FORMAT " events at %"
 		        G_GUINT64_FORMAT " instants.\nSite roots: %s\n",
 		        sms_time_format_buf(res.end, tbuf), res.events, res.steps, res.site_dir);
 		for (guint i = 0; i < res.job_ids->len; i++)
 			fprintf(report, "Job %s\n", (char *)res.job_ids->pdata[i]);
+	} else if (!cli->json) {
+		/* the site roots are kept: say where, even when quiet */
+		fprintf(ev == stdout ? stderr : stdout, "Site roots: %s\n", res.site_dir);
 	}
 	if (cli->json) {
 		/* machine-readable summary on stdout */
+		char tbuf[24];
 		g_autoptr(GString) js = g_string_new("{\"site_dir\":");
 		sms_json_append_string(js, res.site_dir);
-		g_string_append_printf(js, ",\"events\":%" G_GUINT64_FORMAT "}\n", res.events);
-		fputs(js->str, stdout);
+		g_string_append(js, ",\"until\":");
+		sms_json_append_string(js, sms_time_format_buf(res.end, tbuf));
+		g_string_append_printf(js, ",\"events\":%" G_GUINT64_FORMAT ",\"instants\":%"
+		                       G_GUINT64_FORMAT ",\"jobs\":[", res.events, res.steps);
+		for (guint i = 0; i < res.job_ids->len; i++) {
+			if (i)
+				g_string_append_c(js, ',');
+			sms_json_append_string(js, res.job_ids->pdata[i]);
+		}
+		g_string_append(js, "]}\n");
+		if (ev == stdout)
+			fputs(js->str, stderr);   /* stdout is the event log */
+		else
+			fputs(js->str, stdout);
 	}
 	sms_sim_result_clear(&res);
 	return TRUE;

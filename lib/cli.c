@@ -1,6 +1,7 @@
 /* cli.c -- global options and command dispatch shared by all programs. */
 #include "cli.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,7 +18,6 @@ print_help(const char *prog, const char *description, const SmsCommand *commands
 		        "  --service           PCMSVC32: run only commands marked for the service\n"
 		        "  --execute           run command lines for real (/bin/sh -c in the package)\n");
 	g_print("  --json              machine-readable output\n"
-	        "  -v, --verbose       more output\n"
 	        "  --help              this help; COMMAND --help for a command's options\n"
 	        "  --version           print the version\n\n"
 	        "See %s(1).\n", prog);
@@ -32,6 +32,10 @@ sms_cli_main(const char *prog, const char *description, const SmsCommand *comman
 	int i = 1;
 	const SmsCommand *cmd = NULL;
 
+	/* names (Büro) and option help in the user's character set; numbers stay C so that
+	 * nothing written for machines depends on the locale */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR);
 	g_set_prgname(prog);
 	cli.site_dir = g_strdup(g_getenv("SMSEMU_SITE"));
@@ -52,7 +56,6 @@ sms_cli_main(const char *prog, const char *description, const SmsCommand *comman
 			return 0;
 		}
 		if (g_str_equal(a, "--json")) { cli.json = TRUE; continue; }
-		if (g_str_equal(a, "-v") || g_str_equal(a, "--verbose")) { cli.verbose = TRUE; continue; }
 		if (g_str_equal(a, "--service")) { cli.service = TRUE; continue; }
 		if (g_str_equal(a, "--execute")) { cli.execute = TRUE; continue; }
 		if (g_str_has_prefix(a, "--site") || g_str_has_prefix(a, "--workstation")) {
@@ -123,7 +126,6 @@ sms_cli_parse(SmsCli *cli, const char *cmdname, const char *parameter_string,
 		{ "site", 0, 0, G_OPTION_ARG_FILENAME, &cli->site_dir, "site root", "DIR" },
 		{ "workstation", 0, 0, G_OPTION_ARG_STRING, &cli->workstation, "workstation", "WKS" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "JSON output", NULL },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "more output", NULL },
 		{ "service", 0, 0, G_OPTION_ARG_NONE, &cli->service, "PCM service mode", NULL },
 		{ "execute", 0, 0, G_OPTION_ARG_NONE, &cli->execute, "PCM real mode", NULL },
 		{ NULL }

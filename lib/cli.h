@@ -1,7 +1,7 @@
 /* cli.h -- the command table every program uses.
  *
  * A program is `prog [GLOBAL OPTIONS] COMMAND [ARGS]`. Global options (--site DIR,
- * --workstation NAME, --json, --verbose, --help, --version) are parsed once by
+ * --workstation NAME, --json, --help, --version) are parsed once by
  * sms_cli_main(); the command then gets argv starting at its own name and parses its
  * own options (sms_cli_parse). A command returns FALSE with an error; main prints the
  * one message "prog: message" and exits 1 (2 for usage errors).
@@ -14,7 +14,6 @@ typedef struct {
 	char *site_dir;          /* --site DIR (may be NULL) */
 	char *workstation;       /* --workstation NAME (pcm) */
 	gboolean json;           /* --json */
-	gboolean verbose;        /* -v */
 	gboolean service;        /* --service (pcm) */
 	gboolean execute;        /* --execute (pcm real mode) */
 } SmsCli;

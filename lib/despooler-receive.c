@@ -10,6 +10,7 @@
 #include "ins.h"
 #include "instruction.h"
 #include "job.h"
+#include "logon.h"
 #include "mif.h"
 #include "reg.h"
 #include "sender.h"
@@ -302,6 +303,7 @@ despool_strip_ins(SmsSite *site, const char *job, const char *package, guint *ou
 		g_autoptr(GDir) gd = NULL;
 		const char *name;
 		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+		guint n_dom = 0;
 		if (!sms_str_equal_ci(dom->site, site->code))
 			continue;
 		dir = sms_layout_pcmdom(site, dom->name);
@@ -318,8 +320,11 @@ despool_strip_ins(SmsSite *site, const char *job, const char *package, guint *ou
 				sms_log(site, DESP, SMS_TIME_NONE, "%s: %s (left alone)", p, local->message);
 				continue;
 			}
-			n += changed;
+			n_dom += changed;
 		}
+		if (n_dom > 0 && !sms_logon_master_changed(site, dom->name, error))
+			return FALSE;
+		n += n_dom;
 	}
 	if (out_n)
 		*out_n = n;
@@ -348,12 +353,14 @@ despool_accept_cancel(SmsSite *site, SmsInstruction *ins, SmsTime now, GError **
 }
 
 static gboolean
-machine_ins_path(SmsSite *site, const char *machine, char **out, GError **error)
+machine_ins_path(SmsSite *site, const char *machine, char **out, char **out_domain,
+                 GError **error)
 {
 	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT domain, smsid FROM machines WHERE name = ?",
 	                               error);
 	gboolean row;
 	*out = NULL;
+	*out_domain = NULL;
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, machine);
@@ -363,6 +370,7 @@ machine_ins_path(SmsSite *site, const char *machine, char **out, GError **error)
 		g_autofree char *dir = sms_layout_pcmdom(site, sms_db_col_ctext(st, 0));
 		g_autofree char *name = g_strdup_printf("%s.INS", sms_db_col_ctext(st, 1));
 		*out = g_build_filename(dir, name, NULL);
+		*out_domain = g_strdup(sms_db_col_ctext(st, 0));
 	}
 	sqlite3_reset(st);
 	return TRUE;
@@ -389,10 +397,13 @@ despool_strip_ins_machine_job(SmsSite *site, const char *machine, const char *jo
                               GError **error)
 {
 	g_autofree char *path = NULL;
+	g_autofree char *domain = NULL;
 	gboolean changed = FALSE;
-	if (!machine_ins_path(site, machine, &path, error))
+	if (!machine_ins_path(site, machine, &path, &domain, error))
 		return FALSE;
 	if (path && !sms_ins_remove(path, job, NULL, SMS_SYNC_FILE, &changed, error))
+		return FALSE;
+	if (changed && !sms_logon_master_changed(site, domain, error))
 		return FALSE;
 	*out_n = changed;
 	return TRUE;

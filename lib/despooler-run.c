@@ -9,6 +9,7 @@
 #include "ins.h"
 #include "instruction.h"
 #include "job.h"
+#include "logon.h"
 #include "mif.h"
 #include "reg.h"
 #include "sender.h"
@@ -70,6 +71,7 @@ despool_write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **er
 	g_autoptr(SmsInstruction) ins = NULL;
 	g_autoptr(SmsInsRecord) rec = sms_ins_record_new();
 	g_autoptr(GPtrArray) todo = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
 	sqlite3_stmt *st;
 	gboolean row;
 	SmsBatch batch;
@@ -130,6 +132,9 @@ despool_write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **er
 		dir = sms_layout_pcmdom(site, sms_db_col_ctext(st, 1));
 		path = g_strdup_printf("%s/%s.INS", dir, sms_db_col_ctext(st, 2));
 		g_ptr_array_add(todo, g_strdup(sms_db_col_ctext(st, 0)));
+		if (!g_ptr_array_find_with_equal_func(domains, sms_db_col_ctext(st, 1), g_str_equal,
+		                                      NULL))
+			g_ptr_array_add(domains, g_strdup(sms_db_col_ctext(st, 1)));
 		g_free(rec->domain);
 		rec->domain = g_strdup(sms_db_col_ctext(st, 1));
 		if (!sms_mkdir_p(dir, error) ||
@@ -147,6 +152,9 @@ despool_write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **er
 		return FALSE;
 	}
 	sms_batch_clear(&batch);
+	for (guint i = 0; i < domains->len; i++)
+		if (!sms_logon_master_changed(site, domains->pdata[i], error))
+			return FALSE;
 	for (guint i = 0; i < todo->len; i++) {
 		if (!exec_args(site, error, "UPDATE desp_targets SET written = 1 WHERE job = ? AND "
 		               "machine = ?", "ss", job, (const char *)todo->pdata[i]) ||

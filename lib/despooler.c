@@ -81,7 +81,7 @@ read_registry(const char *path, Settings *s, char **out_compat, GError **error)
 	g_autoptr(SmsReg) reg = NULL;
 	g_autofree char *compat = NULL;
 	guint32 forced;
-	if (!sms_reg_load_optional(path, &reg, error))
+	if (!sms_reg_load_settings(path, &reg, error))
 		return FALSE;
 	if (!sms_reg_get_dword(reg, REG_KEY, "Use Forced Disconnect", 0, &forced, error) ||
 	    !sms_reg_get_dword(reg, REG_KEY, "Number Of Retries Before Forced Disconnection", 12,

@@ -343,6 +343,16 @@ sms_ini_section_check_unused(SmsIni *ini, SmsIniSection *sec, const char *expect
 {
 	for (guint i = 0; i < sec->entries->len; i++) {
 		SmsIniEntry *e = sec->entries->pdata[i];
+		if (e->used)
+			continue;
+		/* a known key given a second time is read once: say so, not "unknown" */
+		for (guint j = 0; j < i; j++) {
+			SmsIniEntry *first = sec->entries->pdata[j];
+			if (first->used && g_ascii_strcasecmp(first->name, e->name) == 0)
+				return sms_ini_throw(error, ini, e->line, SMS_INI_ERROR_DUPLICATE,
+				                     "%s given twice in [%s] (first at line %d)", e->name,
+				                     sec->name, first->line);
+		}
 		if (!e->used)
 			return sms_ini_throw(error, ini, e->line, SMS_INI_ERROR_UNKNOWN_KEY,
 			                     "unknown key '%s' in [%s] (expected one of: %s)", e->name,

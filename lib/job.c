@@ -695,45 +695,114 @@ sms_job_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **e
 	return TRUE;
 }
 
-gboolean
-sms_job_cancel(SmsSite *site, const char *id, SmsTime now, GError **error)
+static gboolean
+status_cancellable(SmsStatus s)
 {
-	g_autoptr(SmsJob) j = NULL;
-	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
-	if (!sms_txn_begin(&txn, error) || !sms_job_load(site, id, &j, error))
-		return FALSE;
-	switch (j->status) {
-	case SMS_STATUS_PENDING:
+	return s == SMS_STATUS_PENDING || s == SMS_STATUS_ACTIVE || s == SMS_STATUS_RETRYING;
+}
+
+/* Cancel one job that is Pending, Active or Retrying (in the caller's transaction). */
+static gboolean
+cancel_one(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
+{
+	if (j->status == SMS_STATUS_PENDING) {
 		j->status = SMS_STATUS_CANCELLED;
 		j->cancel_status = SMS_STATUS_COMPLETE;
 		j->cancel_requested = now;
 		j->finished = now;
-		break;
-	case SMS_STATUS_ACTIVE:
-	case SMS_STATUS_RETRYING:
+	} else {
 		if (j->cancel_requested != SMS_TIME_NONE)
-			return sms_txn_commit(&txn, error);   /* already being cancelled */
+			return TRUE;   /* already being cancelled */
 		j->cancel_requested = now;
 		j->cancel_status = SMS_STATUS_PENDING;
-		break;
-	default:
+	}
+	if (!sms_job_save_status(site, j, error))
+		return FALSE;
+	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc", .event = "job.cancel",
+	                                 .job = j->id }, error,
+	              j->status == SMS_STATUS_CANCELLED ? "Job %s cancelled before it started"
+	                                                : "Cancel of job %s requested", j->id))
+		return FALSE;
+	if (j->status == SMS_STATUS_CANCELLED &&
+	    !sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc", .event = "job.status",
+	                                 .job = j->id, .detail = "Cancelled" }, error,
+	              "Job %s status: Cancelled", j->id))
+		return FALSE;
+	return TRUE;
+}
+
+/* The later instances of a repeating job (origin_job = the first instance's ID) that can
+ * still be cancelled, oldest first. */
+static gboolean
+future_instances(SmsSite *site, const SmsJob *j, GPtrArray **out, GError **error)
+{
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func((GDestroyNotify)sms_job_free);
+	const char *origin = j->origin_job ? j->origin_job : j->id;
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT id FROM jobs WHERE origin_job = ? AND "
+	                               "instance > ? ORDER BY instance", error);
+	gboolean row = FALSE, ok;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, origin);
+	sqlite3_bind_int(st, 2, j->instance);
+	while ((ok = sms_db_step(site->db, st, &row, error)) && row)
+		g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_reset(st);
+	if (!ok)
+		return FALSE;
+	for (guint i = 0; i < ids->len; i++) {
+		g_autoptr(SmsJob) x = NULL;
+		if (!sms_job_load(site, ids->pdata[i], &x, error))
+			return FALSE;
+		if (status_cancellable(x->status))
+			g_ptr_array_add(jobs, g_steal_pointer(&x));
+	}
+	*out = g_steal_pointer(&jobs);
+	return TRUE;
+}
+
+gboolean
+sms_job_cancel_refusal(SmsSite *site, const char *id, char **out_reason, GError **error)
+{
+	g_autoptr(SmsJob) j = NULL;
+	g_autoptr(GPtrArray) later = NULL;
+	if (!sms_job_load(site, id, &j, error))
+		return FALSE;
+	if (status_cancellable(j->status)) {
+		*out_reason = NULL;
+		return TRUE;
+	}
+	if (!future_instances(site, j, &later, error))
+		return FALSE;
+	*out_reason = later->len > 0 ? NULL
+	            : g_strdup_printf("job %s is %s: only Pending, Active or Retrying jobs can be "
+	                              "cancelled", id, sms_status_name(j->status));
+	return TRUE;
+}
+
+gboolean
+sms_job_cancel(SmsSite *site, const char *id, SmsTime now, GError **error)
+{
+	g_autoptr(SmsJob) j = NULL;
+	g_autoptr(GPtrArray) later = NULL;
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	if (!sms_txn_begin(&txn, error) || !sms_job_load(site, id, &j, error) ||
+	    !future_instances(site, j, &later, error))
+		return FALSE;
+	if (!status_cancellable(j->status) && later->len == 0) {
 		g_set_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_STATE,
 		            "job %s is %s: only Pending, Active or Retrying jobs can be cancelled", id,
 		            sms_status_name(j->status));
 		return FALSE;
 	}
-	if (!sms_job_save_status(site, j, error))
+	if (status_cancellable(j->status) && !cancel_one(site, j, now, error))
 		return FALSE;
-	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc", .event = "job.cancel",
-	                                 .job = id }, error,
-	              j->status == SMS_STATUS_CANCELLED ? "Job %s cancelled before it started"
-	                                                : "Cancel of job %s requested", id))
-		return FALSE;
-	if (j->status == SMS_STATUS_CANCELLED &&
-	    !sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc", .event = "job.status",
-	                                 .job = id, .detail = "Cancelled" }, error,
-	              "Job %s status: Cancelled", id))
-		return FALSE;
+	/* a repeating job: its next instances go with it (SMS cancelled the job, not one
+	 * run of it) */
+	for (guint i = 0; i < later->len; i++)
+		if (!cancel_one(site, later->pdata[i], now, error))
+			return FALSE;
 	return sms_txn_commit(&txn, error);
 }
 
@@ -977,27 +1046,26 @@ check_source(const char *what, const char *dir, const char *pdf_path, GError **e
 	return TRUE;
 }
 
-gboolean
-sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
-                   const char *server_source, const char *name, char **out_id, GError **error)
+/* What `package import` reads before it writes anything: the PDF (parsed) and the two
+ * source directories (resolved as the PDF's ImportDirectory/SetupDirectory when not
+ * given, and checked). */
+static gboolean
+package_prepare(const char *pdf_path, const char *source, const char *server_source,
+                SmsPdf **out_pdf, char **out_data, gsize *out_len, char **out_src,
+                char **out_ssrc, GError **error)
 {
 	g_autoptr(SmsPdf) pdf = NULL;
-	g_autoptr(SmsPackage) p = g_new0(SmsPackage, 1);
 	g_autofree char *pdf_abs = g_canonicalize_filename(pdf_path, NULL);
 	g_autofree char *pdf_dir = g_path_get_dirname(pdf_abs);
 	g_autofree char *src = NULL;
 	g_autofree char *ssrc = NULL;
 	g_autofree char *data = NULL;
-	g_autofree char *pkg_name = name ? g_strstrip(g_strdup(name)) : NULL;
 	gsize len;
 
 	/* one read: the same bytes are parsed and kept in packages.pdf_text */
 	if (!sms_read_file(pdf_path, &data, &len, error) ||
 	    !sms_pdf_parse(pdf_path, data, len, &pdf, error))
 		return FALSE;
-	if (pkg_name && *pkg_name == '\0')
-		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
-		                        "%s: the package name is empty", pdf_path);
 	/* ImportDirectory / SetupDirectory of the PDF are relative to it (SDK sample). */
 	if (source)
 		src = g_canonicalize_filename(source, NULL);
@@ -1019,6 +1087,46 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_SOURCE,
 		                        "%s has sharing properties: give the Sharing source directory "
 		                        "(--server-source DIR or SetupDirectory=)", pdf_path);
+	if (out_pdf)
+		*out_pdf = g_steal_pointer(&pdf);
+	if (out_data)
+		*out_data = g_steal_pointer(&data);
+	if (out_len)
+		*out_len = len;
+	if (out_src)
+		*out_src = g_steal_pointer(&src);
+	if (out_ssrc)
+		*out_ssrc = g_steal_pointer(&ssrc);
+	return TRUE;
+}
+
+gboolean
+sms_package_check(const char *pdf_path, const char *source, const char *server_source,
+                  char **out_source, char **out_server_source, GError **error)
+{
+	return package_prepare(pdf_path, source, server_source, NULL, NULL, NULL, out_source,
+	                       out_server_source, error);
+}
+
+gboolean
+sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
+                   const char *server_source, const char *name, char **out_id, GError **error)
+{
+	g_autoptr(SmsPdf) pdf = NULL;
+	g_autoptr(SmsPackage) p = g_new0(SmsPackage, 1);
+	g_autofree char *pdf_abs = g_canonicalize_filename(pdf_path, NULL);
+	g_autofree char *src = NULL;
+	g_autofree char *ssrc = NULL;
+	g_autofree char *data = NULL;
+	g_autofree char *pkg_name = name ? g_strstrip(g_strdup(name)) : NULL;
+	gsize len = 0;
+
+	if (!package_prepare(pdf_path, source, server_source, &pdf, &data, &len, &src, &ssrc,
+	                     error))
+		return FALSE;
+	if (pkg_name && *pkg_name == '\0')
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "%s: the package name is empty", pdf_path);
 	p->name = pkg_name ? g_steal_pointer(&pkg_name) : g_strdup(pdf->product);
 	p->version = g_strdup(pdf->version);
 	p->comment = g_strdup(pdf->comment);

@@ -110,9 +110,15 @@ gboolean sms_job_save_status(SmsSite *site, const SmsJob *job, GError **error);
 /* Job by ID or by scenario name. */
 gboolean sms_job_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **error);
 
-/* Cancel (notes §1.7): Pending -> Cancelled at once; Active/Retrying -> cancel
- * requested (the Scheduler finishes it). Complete/Failed/Cancelled: error STATE. */
+/* Cancel: Pending -> Cancelled at once; Active/Retrying -> cancel requested (the
+ * Scheduler finishes it). The later instances of a repeating job that are still Pending,
+ * Active or Retrying are cancelled with it. A job that is Complete/Failed/Cancelled with
+ * no such instance: error STATE. */
 gboolean sms_job_cancel(SmsSite *site, const char *id, SmsTime now, GError **error);
+/* Why sms_job_cancel(id) would be refused (*out_reason, newly allocated), or NULL in
+ * *out_reason when it would cancel something. */
+gboolean sms_job_cancel_refusal(SmsSite *site, const char *id, char **out_reason,
+                                GError **error);
 /* Delete: allowed for Pending, Cancelled, Complete, Failed; refused for Active and
  * Retrying (cancel first). Removes detail rows too. */
 gboolean sms_job_delete(SmsSite *site, const char *id, GError **error);
@@ -165,6 +171,11 @@ SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
 gboolean sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
                             const char *server_source, const char *name, char **out_id,
                             GError **error);
+/* The checks of sms_package_import without a site: the PDF parses, the sources exist.
+ * The resolved Workstations / Sharing source directories (absolute, or NULL when the
+ * package has none) go to the out-parameters (each may be NULL). */
+gboolean sms_package_check(const char *pdf_path, const char *source, const char *server_source,
+                           char **out_source, char **out_server_source, GError **error);
 /* "UserRead, UserWrite, GuestRead, GuestWrite" for SMS_ACCESS_* bits (newly allocated). */
 char *sms_access_to_string(guint bits);
 /* Names of SMS_CMD_* flags: "user input required" / "automated", "system (background)

@@ -16,11 +16,15 @@ G_DEFINE_QUARK(sms-logon-error-quark, sms_logon_error)
 
 #define LOGON "logon"
 
-/* logon_replicated: per domain and logon server, the master directory's mtime (ns)
- * when its files were last copied there; racy = 0, or the (site clock) time of the poll
- * at which the directory is looked at once more because the copy ran within the file
- * system's timestamp granularity of that mtime, so a later change may carry the same
- * mtime. (Version 2 stored 1 for "look again", which reads as "look again now".) */
+/* logon_replicated: per domain and logon server, the master directory's mtime (ns) and
+ * generation when its files were last copied there. logon_master: per domain, a counter
+ * the Despooler raises with every change it makes to the master directory
+ * (sms_logon_master_changed), in its own transaction. A change is seen through the
+ * counter even when the file system's timestamp granularity leaves the directory's mtime
+ * as it was, so replication does not depend on the host's file times (version 2 looked
+ * again at the next poll when the copy was within 20 ms of the mtime: a wake-up that
+ * came or not with the speed of the host). The mtime still catches a change made by hand.
+ * The racy column is no longer used (0). */
 static const SmsMigration logon_migrations[] = {
 	{ 1,
 	  "CREATE TABLE logon_dirs(dir TEXT PRIMARY KEY, mtime INTEGER NOT NULL);"
@@ -31,11 +35,11 @@ static const SmsMigration logon_migrations[] = {
 	  "  mtime INTEGER NOT NULL, racy INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (domain, server));"
 	},
+	{ 3,
+	  "CREATE TABLE logon_master(domain TEXT PRIMARY KEY, gen INTEGER NOT NULL);"
+	  "ALTER TABLE logon_replicated ADD COLUMN gen INTEGER NOT NULL DEFAULT -1;"
+	},
 };
-
-/* File systems stamp times from a coarse clock (one jiffy, up to 10 ms); a directory
- * changed within this window of a scan may change again without a new mtime. */
-#define RACY_NS ((gint64)20 * 1000 * 1000)
 
 static gboolean
 ensure_schema(SmsSite *site, GError **error)
@@ -94,15 +98,39 @@ is_local_logon_server(SmsSite *site, const char *name)
 
 typedef struct {
 	gint64 mtime;
-	SmsTime racy;   /* 0 or when to look again */
+	gint64 gen;
 	gboolean known;
 } Replicated;
+
+gboolean
+sms_logon_master_changed(SmsSite *site, const char *domain, GError **error)
+{
+	return ensure_schema(site, error) &&
+	       exec_args(site, error, "INSERT INTO logon_master(domain, gen) VALUES (?, 1) ON "
+	                 "CONFLICT(domain) DO UPDATE SET gen = gen + 1", "s", domain);
+}
+
+static gint64
+master_gen(SmsSite *site, const char *domain)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT gen FROM logon_master WHERE domain = ?",
+	                               NULL);
+	gboolean row;
+	gint64 gen = 0;
+	if (st == NULL)
+		return 0;
+	sms_db_bind_text(st, 1, domain);
+	if (sms_db_step(site->db, st, &row, NULL) && row)
+		gen = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return gen;
+}
 
 static Replicated
 replicated_get(SmsSite *site, const char *domain, const char *server)
 {
-	Replicated r = { -1, 0, FALSE };
-	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT mtime, racy FROM logon_replicated WHERE "
+	Replicated r = { -1, -1, FALSE };
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT mtime, gen FROM logon_replicated WHERE "
 	                               "domain = ? AND server = ?", NULL);
 	gboolean row;
 	if (st == NULL)
@@ -111,20 +139,25 @@ replicated_get(SmsSite *site, const char *domain, const char *server)
 	sms_db_bind_text(st, 2, server);
 	if (sms_db_step(site->db, st, &row, NULL) && row) {
 		r.mtime = sqlite3_column_int64(st, 0);
-		r.racy = sqlite3_column_int64(st, 1);
+		r.gen = sqlite3_column_int64(st, 1);
 		r.known = TRUE;
 	}
 	sqlite3_reset(st);
 	return r;
 }
 
-/* Same size and modification time (copies keep the master's mtime). */
+/* The same file: a hard link to it (the master is replaced by rename, so its new file
+ * cannot have the inode the copy still holds), or, for a copy on another file system,
+ * the same size and modification time (copies keep the master's mtime). */
 static gboolean
 same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_size == sb.st_size &&
-	       mtime_ns(&sa) == mtime_ns(&sb);
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return FALSE;
+	if (sa.st_dev == sb.st_dev)
+		return sa.st_ino == sb.st_ino;
+	return sa.st_size == sb.st_size && mtime_ns(&sa) == mtime_ns(&sb);
 }
 
 /* Atomically put a copy of the master file on a logon server. Master files are only ever
@@ -251,22 +284,21 @@ sync_box(SmsSite *site, const char *server, GPtrArray *domains, GHashTable *chan
 	return TRUE;
 }
 
-/* Has a master directory of `domains` changed since it was copied to `server`?
- * *recheck becomes the earliest time one of them is to be looked at again (if earlier
- * than what it held, 0 = never). */
+/* Has a master directory of `domains` changed since it was copied to `server`? */
 static gboolean
-server_due(SmsSite *site, const char *server, GPtrArray *domains, SmsTime *recheck)
+server_due(SmsSite *site, const char *server, GPtrArray *domains)
 {
-	gboolean due = FALSE;
 	for (guint d = 0; d < domains->len; d++) {
 		SmsDomainDef *dom = domains->pdata[d];
-		g_autofree char *master = sms_layout_pcmdom(site, dom->name);
+		g_autofree char *master = NULL;
 		Replicated r = replicated_get(site, dom->name, server);
-		due = due || !r.known || r.mtime != dir_mtime(master);
-		if (r.racy != 0 && (*recheck == 0 || r.racy < *recheck))
-			*recheck = r.racy;
+		if (!r.known || r.gen != master_gen(site, dom->name))
+			return TRUE;
+		master = sms_layout_pcmdom(site, dom->name);
+		if (r.mtime != dir_mtime(master))
+			return TRUE;
 	}
-	return due;
+	return FALSE;
 }
 
 static gboolean
@@ -275,10 +307,9 @@ replicate_server(SmsSite *site, const char *server, GHashTable *changed_ids, Sms
 {
 	g_autoptr(GPtrArray) domains = domains_of(site, server);
 	g_autoptr(GArray) mtimes = g_array_new(FALSE, FALSE, sizeof(gint64));
-	gint64 scan_start = g_get_real_time() * 1000;
-	SmsTime recheck = 0;
+	g_autoptr(GArray) gens = g_array_new(FALSE, FALSE, sizeof(gint64));
 	guint n = 0;
-	if (!server_due(site, server, domains, &recheck) && (recheck == 0 || recheck > now))
+	if (!server_due(site, server, domains))
 		return TRUE;
 	if (!server_reachable(site, server)) {
 		/* caught up when it is back */
@@ -286,13 +317,14 @@ replicate_server(SmsSite *site, const char *server, GHashTable *changed_ids, Sms
 		        "wait for it", server);
 		return TRUE;
 	}
-	/* the directories' times before they are listed: a change while copying is seen
-	 * at the next pass */
+	/* the directories' times and generations before they are listed: a change while
+	 * copying is seen at the next pass */
 	for (guint d = 0; d < domains->len; d++) {
 		SmsDomainDef *dom = domains->pdata[d];
 		g_autofree char *master = sms_layout_pcmdom(site, dom->name);
-		gint64 mt = dir_mtime(master);
+		gint64 mt = dir_mtime(master), gen = master_gen(site, dom->name);
 		g_array_append_val(mtimes, mt);
+		g_array_append_val(gens, gen);
 	}
 	if (!sync_box(site, server, domains, changed_ids, &n, error))
 		return FALSE;
@@ -306,12 +338,10 @@ replicate_server(SmsSite *site, const char *server, GHashTable *changed_ids, Sms
 	}
 	for (guint d = 0; d < domains->len; d++) {
 		SmsDomainDef *dom = domains->pdata[d];
-		gint64 mt = g_array_index(mtimes, gint64, d);
-		if (!exec_args(site, error, "INSERT INTO logon_replicated(domain, server, mtime, racy) "
+		if (!exec_args(site, error, "INSERT INTO logon_replicated(domain, server, mtime, gen) "
 		               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(domain, server) DO UPDATE SET "
-		               "mtime = ?3, racy = ?4", "ssii", dom->name, server, mt,
-		               mt >= scan_start - RACY_NS ? (gint64)sms_poll_ceil(site, now + 1)
-		                                          : (gint64)0))
+		               "mtime = ?3, gen = ?4, racy = 0", "ssii", dom->name, server,
+		               g_array_index(mtimes, gint64, d), g_array_index(gens, gint64, d)))
 			return FALSE;
 	}
 	return TRUE;
@@ -668,7 +698,6 @@ SmsTime
 sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 {
 	g_autoptr(GError) error = NULL;
-	SmsTime recheck = 0;
 	if (!ensure_schema(site, &error))
 		return SMS_TIME_NEVER;
 	{
@@ -678,7 +707,7 @@ sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 			if (!server_reachable(site, servers->pdata[i]))
 				continue;   /* nothing to do until it is back */
 			domains = domains_of(site, servers->pdata[i]);
-			if (server_due(site, servers->pdata[i], domains, &recheck))
+			if (server_due(site, servers->pdata[i], domains))
 				return sms_poll_ceil(site, now);
 		}
 	}
@@ -690,9 +719,7 @@ sms_logon_next_wakeup(SmsSite *site, SmsTime now)
 		    server_reachable(site, s->name) && uid_due(site, s->name))
 			return sms_poll_ceil(site, now);
 	}
-	/* a directory copied within its timestamp granularity: look once more at the poll
-	 * after that copy (a time fixed when it was made, so that it comes) */
-	return recheck != 0 ? recheck : SMS_TIME_NEVER;
+	return SMS_TIME_NEVER;
 }
 
 /* ---- logon (SMSLS) ----------------------------------------------------------------- */

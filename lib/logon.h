@@ -40,6 +40,10 @@ typedef enum {
 gboolean sms_smsid_next(const char *id, char **out, GError **error);
 
 /* The ID the next client of `server` gets (the name of its .UID file). */
+/* A master instruction directory (PCMDOM.BOX\DOMAIN) changed: every writer of it calls
+ * this in the transaction of its change, so that the Maintenance Manager copies it to
+ * the logon servers whatever the file system's timestamps say. */
+gboolean sms_logon_master_changed(SmsSite *site, const char *domain, GError **error);
 gboolean sms_logon_peek_smsid(SmsSite *site, const char *server, char **out, GError **error);
 /* Take the next SMS ID from `server`'s SMSID/<next>.UID as a client does. Uses no
  * database: safe from many processes at once. */

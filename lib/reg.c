@@ -203,6 +203,7 @@ typedef struct {
 	char *fold;
 	guint32 type;
 	GBytes *data;        /* see sms_reg_set_data */
+	int line;            /* of the file it was read from, 0 if set otherwise */
 } Value;
 
 typedef struct {
@@ -224,6 +225,7 @@ typedef struct {
 struct SmsReg {
 	GHashTable *keys;    /* fold -> Key* */
 	GPtrArray *ops;      /* Op*: what was done to this registry, in order */
+	int cur_line;        /* while parsing: the line values come from */
 };
 
 static void
@@ -437,6 +439,7 @@ do_set(SmsReg *reg, const char *canon, const char *name, guint32 type, GBytes *d
 		g_bytes_unref(v->data);
 	v->type = type;
 	v->data = g_bytes_ref(data);
+	v->line = reg->cur_line;
 	record(reg, OP_SET_VALUE, canon, name, type, data);
 }
 
@@ -627,6 +630,8 @@ sms_reg_parse(const char *path, const char *data, gsize len, SmsReg **out, GErro
 		const char *p;
 		g_autofree char *name = NULL;
 
+		reg->cur_line = lineno;
+
 		if (!header) {
 			if (*l == '\0')
 				continue;
@@ -771,6 +776,7 @@ sms_reg_parse(const char *path, const char *data, gsize len, SmsReg **out, GErro
 		            "%s:1: empty file (expected REGEDIT4)", path);
 		return FALSE;
 	}
+	reg->cur_line = 0;
 	*out = g_steal_pointer(&reg);
 	return TRUE;
 }
@@ -783,6 +789,68 @@ sms_reg_load(const char *path, SmsReg **out, GError **error)
 	if (!sms_read_file(path, &data, &len, error))
 		return FALSE;
 	return sms_reg_parse(path, data, len, out, error);
+}
+
+/* The component settings the components read from a site server's registry, with the
+ * ranges accepted (KB Q140403 for the Despooler's forced disconnection; the Sender's
+ * limits are those the Sender applies). A value outside them is refused when read rather
+ * than run with (a delay of 4294967295 minutes is no setting SMS ran with). */
+static const struct {
+	const char *key;
+	const char *name;
+	guint32 min, max;
+	const char *unit;
+} sms_settings[] = {
+#define SMS_COMP "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SMS\\Components\\"
+	{ SMS_COMP "SMS_Despooler", "Use Forced Disconnect", 0, 1, "(0 or 1)" },
+	{ SMS_COMP "SMS_Despooler", "Number Of Retries Before Forced Disconnection", 0, 10000,
+	  "retries" },
+	{ SMS_COMP "SMS_Despooler", "Forced Disconnection Delay In Minutes", 0, 10080,
+	  "minutes (at most a week)" },
+	{ SMS_COMP "SMS_Despooler", "SMS Drive Minimum Free Space in Mbytes", 0, 1048576,
+	  "megabytes" },
+	{ SMS_COMP "SMS_LAN_Sender", "Maximum Concurrent Sendings", 1, 100, "sendings" },
+	{ SMS_COMP "SMS_LAN_Sender", "Maximum Concurrent Site Sendings", 1, 100, "sendings" },
+	{ SMS_COMP "SMS_LAN_Sender", "Number of Retries", 1, 100, "retries" },
+	{ SMS_COMP "SMS_LAN_Sender", "Retry Delay in Minutes", 1, 1440,
+	  "minutes (at most a day)" },
+	{ SMS_COMP "SMS_Scheduler", "Compression Level", 0, 9, "(0 to 9)" },
+	{ SMS_COMP "SMS_Scheduler", "Use Compression", 0, 1, "(0 or 1)" },
+#undef SMS_COMP
+};
+
+gboolean
+sms_reg_check_settings(const SmsReg *reg, const char *path, GError **error)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(sms_settings); i++) {
+		const Key *k = find_key(reg, sms_settings[i].key);
+		const Value *v = k ? find_value(k, sms_settings[i].name) : NULL;
+		g_autoptr(GError) local = NULL;
+		guint32 x;
+		if (v == NULL)
+			continue;
+		if (!sms_reg_get_dword(reg, sms_settings[i].key, sms_settings[i].name, 0, &x, &local))
+			return sms_throw_domain(error, SMS_REG_ERROR, SMS_REG_ERROR_TYPE, "%s:%d: %s",
+			                        path, v->line, local->message);
+		if (x < sms_settings[i].min || x > sms_settings[i].max)
+			return sms_throw_domain(error, SMS_REG_ERROR, SMS_REG_ERROR_RANGE,
+			                        "%s:%d: \"%s\"=%" G_GUINT32_FORMAT ": expected %"
+			                        G_GUINT32_FORMAT " to %" G_GUINT32_FORMAT " %s (a value SMS "
+			                        "could hold)", path, v->line, sms_settings[i].name, x,
+			                        sms_settings[i].min, sms_settings[i].max,
+			                        sms_settings[i].unit);
+	}
+	return TRUE;
+}
+
+gboolean
+sms_reg_load_settings(const char *path, SmsReg **out, GError **error)
+{
+	g_autoptr(SmsReg) reg = NULL;
+	if (!sms_reg_load_optional(path, &reg, error) || !sms_reg_check_settings(reg, path, error))
+		return FALSE;
+	*out = g_steal_pointer(&reg);
+	return TRUE;
 }
 
 gboolean

@@ -31,6 +31,7 @@ typedef enum {
 	SMS_REG_ERROR_HEADER,    /* not a REGEDIT4 / version 5 file */
 	SMS_REG_ERROR_TYPE,      /* a value has another type than asked for */
 	SMS_REG_ERROR_ENCODING,  /* bad UTF-16, NUL bytes in ANSI text (byte offset) */
+	SMS_REG_ERROR_RANGE,     /* an SMS setting outside what SMS could hold (path:line) */
 } SmsRegError;
 
 typedef enum {
@@ -51,6 +52,13 @@ gboolean sms_reg_parse(const char *path, const char *data, gsize len, SmsReg **o
 gboolean sms_reg_load(const char *path, SmsReg **out, GError **error);
 /* Read a server's registry file if it exists (an empty registry otherwise). */
 gboolean sms_reg_load_optional(const char *path, SmsReg **out, GError **error);
+/* The SMS component settings of a site server's registry (SMS_Despooler forced
+ * disconnection, SMS_LAN_Sender retries and limits, SMS_Scheduler compression): each one
+ * present must be a DWORD (or a string holding a number) within what SMS could hold.
+ * The error names path:line of the value (line 0 for a value not read from a file). */
+gboolean sms_reg_check_settings(const SmsReg *reg, const char *path, GError **error);
+/* sms_reg_load_optional + sms_reg_check_settings: how the components read their settings. */
+gboolean sms_reg_load_settings(const char *path, SmsReg **out, GError **error);
 /* Import `patch` onto reg: replay the patch's operations in order (key deletions with
  * their subkeys, value deletions, values set). Nothing fails today; the error is there
  * for the signature's sake. */

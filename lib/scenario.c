@@ -1,6 +1,9 @@
 /* scenario.c -- scenario files (see scenario.h). */
 #include "scenario.h"
 #include "ini.h"
+#include "job.h"
+#include "query.h"
+#include "reg.h"
 
 #include <errno.h>
 
@@ -363,31 +366,192 @@ has_workstation(SmsScenario *s, const char *name)
 	return FALSE;
 }
 
+
+/* "A01, B01" / "WKS0001, WKS0002, ... (2000 in all)": the names a reference could have
+ * named, for the error message. */
+static char *
+known_names(GPtrArray *items, gsize name_offset)
+{
+	GString *out = g_string_new(NULL);
+	guint n = items->len, shown = MIN(n, 8);
+	for (guint i = 0; i < shown; i++)
+		g_string_append_printf(out, "%s%s", i ? ", " : "",
+		                       *(char **)((char *)items->pdata[i] + name_offset));
+	if (n > shown)
+		g_string_append_printf(out, ", ... (%u in all)", n);
+	if (n == 0)
+		g_string_append(out, "none");
+	return g_string_free(out, FALSE);
+}
+
+#define KNOWN(arr, type) known_names((arr), G_STRUCT_OFFSET(type, name))
+
+static char *
+known_sites(SmsScenario *s)
+{
+	return known_names(s->world->sites, G_STRUCT_OFFSET(SmsSiteDef, code));
+}
+
+static gboolean
+has_wildcard(const char *s)
+{
+	return strchr(s, '*') != NULL || strchr(s, '?') != NULL;
+}
+
+/* Target= of a job: the site, domain and computer of a machine path, a machine group and
+ * a query must name what the scenario has. */
+static gboolean
+check_target(SmsScenario *s, SmsScnJob *j, const char *v, int line, GError **error)
+{
+	g_autofree char *val = g_strstrip(g_strdup(v));
+	const char *colon = strchr(val, ':');
+	g_autofree char *kind = colon ? g_strstrip(g_strndup(val, colon - val)) : NULL;
+	g_autofree char *rest = colon ? g_strstrip(g_strdup(colon + 1)) : NULL;
+	if (kind == NULL)
+		return TRUE;   /* sms_job_from_props says what is expected */
+	if (sms_str_equal_ci(kind, "Machine Path")) {
+		g_auto(GStrv) parts = g_strsplit(rest, "|", -1);
+		if (g_strv_length(parts) != 3)
+			return TRUE;
+		for (int i = 0; i < 3; i++)
+			g_strstrip(parts[i]);
+		if (!has_wildcard(parts[0]) && *parts[0] && !sms_world_def_site(s->world, parts[0])) {
+			g_autofree char *known = known_sites(s);
+			return scn_throw(error, s, line, "[Job %s] Target: no site '%s' in the scenario "
+			                 "(known: %s)", j->name, parts[0], known);
+		}
+		if (!has_wildcard(parts[1]) && *parts[1] && !sms_world_def_domain(s->world, parts[1])) {
+			g_autofree char *known = KNOWN(s->world->domains, SmsDomainDef);
+			return scn_throw(error, s, line, "[Job %s] Target: no domain '%s' in the scenario "
+			                 "(known: %s)", j->name, parts[1], known);
+		}
+		if (!has_wildcard(parts[2]) && *parts[2] && !has_workstation(s, parts[2])) {
+			g_autofree char *known = KNOWN(s->world->workstations, SmsWorkstationDef);
+			return scn_throw(error, s, line, "[Job %s] Target: no workstation '%s' in the "
+			                 "scenario (known: %s)", j->name, parts[2], known);
+		}
+	} else if (sms_str_equal_ci(kind, "Machine Group")) {
+		gboolean found = FALSE;
+		for (guint i = 0; i < s->world->groups->len; i++) {
+			SmsGroupDef *g = s->world->groups->pdata[i];
+			if (g_strcmp0(g->name, rest) == 0 && sms_str_equal_ci(g->site, j->site))
+				found = TRUE;
+		}
+		if (!found) {
+			g_autofree char *known = KNOWN(s->world->groups, SmsGroupDef);
+			return scn_throw(error, s, line, "[Job %s] Target: no [MachineGroup %s] at site "
+			                 "%s (known: %s)", j->name, rest, j->site, known);
+		}
+	} else if (sms_str_equal_ci(kind, "Query") && *rest) {
+		g_autoptr(GError) local = NULL;
+		g_autoptr(SmsQuery) q = sms_query_parse(rest, &local);
+		if (q == NULL)
+			return scn_throw(error, s, line, "[Job %s] Target: %s", j->name, local->message);
+	}
+	return TRUE;
+}
+
+/* A registry file a server starts with or an event imports: it must read, and the SMS
+ * settings in it must be values SMS could hold. */
+static gboolean
+check_registry(SmsScenario *s, const char *file, int line, const char *what, GError **error)
+{
+	g_autoptr(SmsReg) reg = NULL;
+	g_autoptr(GError) local = NULL;
+	if (!g_file_test(file, G_FILE_TEST_IS_REGULAR))
+		return scn_throw(error, s, line, "%s: %s: no such registry file", what, file);
+	if (!sms_reg_load(file, &reg, &local) || !sms_reg_check_settings(reg, file, &local))
+		return scn_throw(error, s, line, "%s: %s", what, local->message);
+	return TRUE;
+}
+
+/* Is rel (a path inside a package directory, either separator) a file under dir?
+ * Matched case-insensitively, as on the FAT and NTFS shares of SMS servers. */
+static gboolean
+file_in_dir(const char *dir, const char *rel)
+{
+	g_auto(GStrv) parts = g_strsplit_set(rel, "/\\", -1);
+	g_autofree char *cur = g_strdup(dir);
+	for (char **p = parts; *p; p++) {
+		g_autofree char *child = NULL;
+		char *next;
+		if (**p == '\0')
+			continue;
+		child = sms_find_child_ci(cur, *p);
+		if (child == NULL)
+			return FALSE;
+		next = g_build_filename(cur, child, NULL);
+		g_free(cur);
+		cur = next;
+	}
+	return g_file_test(cur, G_FILE_TEST_IS_REGULAR);
+}
+
 static gboolean
 cross_check(SmsScenario *s, GError **error)
 {
+	g_autoptr(GPtrArray) pkg_dirs = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < s->world->servers->len; i++) {
+		SmsServerDef *sv = s->world->servers->pdata[i];
+		g_autofree char *what = g_strdup_printf("[Server %s] Registry", sv->name);
+		if (sv->registry && !check_registry(s, sv->registry, sv->line, what, error))
+			return FALSE;
+	}
+	for (guint i = 0; i < s->world->groups->len; i++) {
+		SmsGroupDef *g = s->world->groups->pdata[i];
+		for (guint k = 0; k < g->members->len; k++) {
+			if (!has_workstation(s, g->members->pdata[k])) {
+				g_autofree char *known = KNOWN(s->world->workstations, SmsWorkstationDef);
+				return scn_throw(error, s, g->line, "[MachineGroup %s] Members: no workstation "
+				                 "'%s' in the scenario (known: %s)", g->name,
+				                 (char *)g->members->pdata[k], known);
+			}
+		}
+	}
 	for (guint i = 0; i < s->packages->len; i++) {
 		SmsScnPackage *p = s->packages->pdata[i];
-		if (!sms_world_def_site(s->world, p->site))
-			return scn_throw(error, s, p->line, "package %s: unknown site '%s'", p->name,
-			                 p->site);
+		g_autoptr(GError) local = NULL;
+		g_autofree char *src = NULL;
+		g_autofree char *ssrc = NULL;
+		if (!sms_world_def_site(s->world, p->site)) {
+			g_autofree char *known = known_sites(s);
+			return scn_throw(error, s, p->line, "package %s: unknown site '%s' (known: %s)",
+			                 p->name, p->site, known);
+		}
 		for (guint j = 0; j < i; j++)
 			if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[j])->name, p->name))
 				return scn_throw(error, s, p->line, "package %s defined twice", p->name);
+		if (!sms_package_check(p->pdf, p->source, p->server_source, &src, &ssrc, &local))
+			return scn_throw(error, s, p->line, "[Package %s]: %s", p->name, local->message);
+		/* where a [Lock] File= is looked for: the Sharing source, else the Workstations one */
+		g_ptr_array_add(pkg_dirs, g_strdup(ssrc ? ssrc : src));
 	}
 	for (guint i = 0; i < s->jobs->len; i++) {
 		SmsScnJob *j = s->jobs->pdata[i];
-		if (!sms_world_def_site(s->world, j->site))
-			return scn_throw(error, s, j->line, "job %s: unknown site '%s'", j->name, j->site);
+		if (!sms_world_def_site(s->world, j->site)) {
+			g_autofree char *known = known_sites(s);
+			return scn_throw(error, s, j->line, "job %s: unknown site '%s' (known: %s)",
+			                 j->name, j->site, known);
+		}
 		for (guint k = 0; k < i; k++)
 			if (sms_str_equal_ci(((SmsScnJob *)s->jobs->pdata[k])->name, j->name))
 				return scn_throw(error, s, j->line, "job %s defined twice", j->name);
 		for (guint k = 0; k < j->keys->len; k++) {
-			if (sms_str_equal_ci(j->keys->pdata[k], "Package") &&
-			    !sms_scenario_package(s, j->values->pdata[k]))
-				return scn_throw(error, s, g_array_index(j->lines, int, k),
-				                 "Package: no [Package %s] in the scenario",
-				                 (char *)j->values->pdata[k]);
+			const char *key = j->keys->pdata[k], *val = j->values->pdata[k];
+			int line = g_array_index(j->lines, int, k);
+			if (sms_str_equal_ci(key, "Package") && !sms_scenario_package(s, val)) {
+				g_autofree char *known = KNOWN(s->packages, SmsScnPackage);
+				return scn_throw(error, s, line, "Package: no [Package %s] in the scenario "
+				                 "(known: %s)", val, known);
+			}
+			if (sms_str_equal_ci(key, "Target") && !check_target(s, j, val, line, error))
+				return FALSE;
+			if (sms_str_equal_ci(key, "LimitToSite") && *val &&
+			    !sms_world_def_site(s->world, val)) {
+				g_autofree char *known = known_sites(s);
+				return scn_throw(error, s, line, "LimitToSite: no site '%s' in the scenario "
+				                 "(known: %s)", val, known);
+			}
 		}
 	}
 	for (guint i = 0; i < s->locks->len; i++) {
@@ -395,9 +559,21 @@ cross_check(SmsScenario *s, GError **error)
 		if (!sms_world_def_server(s->world, l->server))
 			return scn_throw(error, s, l->line, "lock %s: unknown server '%s'", l->name,
 			                 l->server);
-		if (l->package && !sms_scenario_package(s, l->package))
-			return scn_throw(error, s, l->line, "lock %s: no [Package %s] in the scenario",
-			                 l->name, l->package);
+		if (l->package && !sms_scenario_package(s, l->package)) {
+			g_autofree char *known = KNOWN(s->packages, SmsScnPackage);
+			return scn_throw(error, s, l->line, "lock %s: no [Package %s] in the scenario "
+			                 "(known: %s)", l->name, l->package, known);
+		}
+		if (l->package) {
+			const char *dir = NULL;
+			for (guint k = 0; k < s->packages->len; k++)
+				if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[k])->name,
+				                     l->package))
+					dir = pkg_dirs->pdata[k];
+			if (dir && !file_in_dir(dir, l->file))
+				return scn_throw(error, s, l->line, "lock %s: File=%s is not a file of package "
+				                 "%s (its source is %s)", l->name, l->file, l->package, dir);
+		}
 		if (l->workstation && !has_workstation(s, l->workstation))
 			return scn_throw(error, s, l->line, "lock %s: unknown workstation '%s'", l->name,
 			                 l->workstation);
@@ -428,9 +604,13 @@ cross_check(SmsScenario *s, GError **error)
 				                 e->arg1);
 			break;
 		case SMS_SCN_IMPORT_REGISTRY:
-			if (!sms_world_def_server(s->world, e->arg1))
-				return scn_throw(error, s, e->line, "event %s: unknown server '%s'", e->name,
-				                 e->arg1);
+			if (!sms_world_def_server(s->world, e->arg1)) {
+				g_autofree char *known = KNOWN(s->world->servers, SmsServerDef);
+				return scn_throw(error, s, e->line, "event %s: unknown server '%s' (known: "
+				                 "%s)", e->name, e->arg1, known);
+			}
+			if (!check_registry(s, e->arg2, e->line, "Import Registry", error))
+				return FALSE;
 			break;
 		case SMS_SCN_UPDATE_PACKAGE:
 			if (!sms_scenario_package(s, e->arg1))

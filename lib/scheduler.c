@@ -229,7 +229,7 @@ compression_settings(SmsSite *site, int *level, GError **error)
 	guint32 v;
 	const char *key = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SMS\\Components\\SMS_Scheduler";
 	*level = 6;
-	if (!sms_reg_load_optional(path, &reg, error))
+	if (!sms_reg_load_settings(path, &reg, error))
 		return FALSE;
 	if (!sms_reg_get_dword(reg, key, "Compression Level", 6, &v, error))
 		return FALSE;

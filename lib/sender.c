@@ -59,7 +59,7 @@ read_settings(SmsSite *site, SenderSettings *out, GError **error)
 	g_autofree char *path = sms_layout_registry(site, sms_site_server_name(site));
 	g_autoptr(SmsReg) reg = NULL;
 	guint32 v[4];
-	if (!sms_reg_load_optional(path, &reg, error) ||
+	if (!sms_reg_load_settings(path, &reg, error) ||
 	    !sms_reg_get_dword(reg, SENDER_KEY, "Maximum Concurrent Sendings", 5, &v[0], error) ||
 	    !sms_reg_get_dword(reg, SENDER_KEY, "Maximum Concurrent Site Sendings", 3, &v[1],
 	                       error) ||

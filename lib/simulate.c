@@ -20,6 +20,13 @@ sms_sim_result_clear(SmsSimResult *r)
 void
 sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 {
+	sms_event_to_json_named(out, site, ev, NULL);
+}
+
+void
+sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
+                        const char *job_name)
+{
 	char tbuf[24];
 	g_string_append(out, "{\"time\":");
 	sms_json_append_string(out, sms_time_format_buf(ev->time, tbuf));
@@ -32,12 +39,16 @@ sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 /* Wake-ups in a row without an event after which a run without an end time stops. */
 #define SIM_MAX_QUIET_STEPS 20000
 
-#define FIELD(name) \
-	if (ev->name) { \
-		g_string_append(out, ",\"" #name "\":"); \
-		sms_json_append_string(out, ev->name); \
-	}
-	FIELD(job) FIELD(package) FIELD(server) FIELD(machine) FIELD(user) FIELD(detail)
+	/* every key on every line, null when unset (jobsvc(1)) */
+#define FIELD(key, v) \
+	g_string_append(out, ",\"" key "\":"); \
+	if (v) \
+		sms_json_append_string(out, v); \
+	else \
+		g_string_append(out, "null");
+	FIELD("job", ev->job) FIELD("job_name", job_name) FIELD("package", ev->package)
+	FIELD("server", ev->server) FIELD("machine", ev->machine) FIELD("user", ev->user)
+	FIELD("detail", ev->detail)
 #undef FIELD
 	g_string_append_c(out, '}');
 }
@@ -57,6 +68,7 @@ typedef struct {
 	GPtrArray *sites;        /* SmsSite*, scenario order */
 	GHashTable *job_ids;     /* scenario job name (upper) -> job ID */
 	GHashTable *job_site;    /* scenario job name (upper) -> origin site code */
+	GHashTable *job_names;   /* job ID (every instance of a repeating job) -> scenario name */
 	GHashTable *pkg_ids;     /* scenario package name (upper) -> package ID */
 	GHashTable *machines;    /* workstation name -> SmsWorkstationDef* */
 	GPtrArray *timed;        /* Timed*, sorted */
@@ -71,6 +83,8 @@ typedef struct {
 	gboolean trace;          /* SMSEMU_SIM_TRACE: say on stderr what is due when */
 	gboolean strict;         /* SMSEMU_SIM_STRICT: a wake-up that finds nothing due fails */
 	char next_who[64];       /* "A01 logon": what the last next_due() found earliest */
+	gint64 progress_start, progress_last;   /* host monotonic clock, progress line only */
+	gboolean progress_shown;
 } Sim;
 
 static void
@@ -82,6 +96,59 @@ timed_free(gpointer p)
 	g_free(t);
 }
 
+/* "SAL0001" -> prefix "SAL", number 1, width 4; FALSE without trailing digits. */
+static gboolean
+split_number(const char *name, gsize *prefix_len, gint64 *number, int *width)
+{
+	gsize n = strlen(name), d = 0;
+	while (d < n && d < 9 && g_ascii_isdigit(name[n - 1 - d]))
+		d++;
+	if (d == 0)
+		return FALSE;
+	*prefix_len = n - d;
+	*number = g_ascii_strtoll(name + n - d, NULL, 10);
+	*width = (int)d;
+	return TRUE;
+}
+
+/* The machines of a collapsed line as exact ranges in their order ("SAL0001-SAL0006,
+ * SAL0008-SAL0250"): a machine with another outcome, which has its own line, leaves a
+ * gap in the range instead of hiding inside "first .. last". At most 8 ranges, then
+ * how many machines more. */
+static void
+append_subjects(GString *out, GPtrArray *names)
+{
+	guint ranges = 0, i = 0;
+	while (i < names->len) {
+		const char *first = names->pdata[i];
+		gsize pl;
+		gint64 num;
+		int w;
+		guint j = i + 1;
+		if (split_number(first, &pl, &num, &w)) {
+			while (j < names->len) {
+				const char *next = names->pdata[j];
+				gsize pl2;
+				gint64 num2;
+				int w2;
+				if (!split_number(next, &pl2, &num2, &w2) || pl2 != pl || w2 != w ||
+				    strncmp(first, next, pl) != 0 || num2 != num + (gint64)(j - i))
+					break;
+				j++;
+			}
+		}
+		if (ranges == 8) {
+			g_string_append_printf(out, ", ... %u more", names->len - i);
+			return;
+		}
+		g_string_append_printf(out, "%s%s", ranges ? ", " : "", first);
+		if (j - i > 1)
+			g_string_append_printf(out, "-%s", (char *)names->pdata[j - 1]);
+		ranges++;
+		i = j;
+	}
+}
+
 static void
 timeline_flush(Sim *sim)
 {
@@ -91,12 +158,9 @@ timeline_flush(Sim *sim)
 	if (sim->agg_count == 1) {
 		fprintf(f, "%s\n", sim->agg_line);
 	} else {
-		guint n = sim->agg_subjects->len;
-		fprintf(f, "%s  [x%u", sim->agg_line, sim->agg_count);
-		if (n > 0)
-			fprintf(f, ": %s%s%s", (char *)sim->agg_subjects->pdata[0], n > 1 ? " .. " : "",
-			        n > 1 ? (char *)sim->agg_subjects->pdata[n - 1] : "");
-		fprintf(f, "]\n");
+		g_autoptr(GString) subjects = g_string_new(NULL);
+		append_subjects(subjects, sim->agg_subjects);
+		fprintf(f, "%s  [x%u: %s]\n", sim->agg_line, sim->agg_count, subjects->str);
 	}
 out:
 	sim->agg_count = 0;
@@ -111,20 +175,28 @@ on_event(SmsSite *site, const SmsEvent *ev, const char *message, gpointer user_d
 {
 	Sim *sim = user_data;
 	char tbuf[24];
+	const char *name = ev->job ? g_hash_table_lookup(sim->job_names, ev->job) : NULL;
 	sim->events++;
+	/* the next instance of a repeating job is the same scenario job */
+	if (name == NULL && ev->job && ev->detail && g_str_equal(ev->event, "job.repeated") &&
+	    (name = g_hash_table_lookup(sim->job_names, ev->detail)) != NULL)
+		g_hash_table_insert(sim->job_names, g_strdup(ev->job), g_strdup(name));
 	if (sim->opt->events) {
 		g_string_truncate(sim->json, 0);
-		sms_event_to_json(sim->json, site->code, ev);
+		sms_event_to_json_named(sim->json, site->code, ev, name);
 		g_string_append_c(sim->json, '\n');
 		fwrite(sim->json->str, 1, sim->json->len, sim->opt->events);
 	}
 	if (sim->opt->timeline) {
-		/* Per-machine events of one instant collapse into one line. */
+		/* Per-machine events of one instant with the same outcome (detail) collapse into
+		 * one line; the detail of a registration is the machine's own SMS ID, not an
+		 * outcome */
 		gboolean per_machine = ev->machine != NULL;
+		gboolean id_detail = g_str_equal(ev->event, "machine.registered");
 		g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT "|%s|%s|%s|%s|%s", ev->time,
 		                                       site->code, ev->component, ev->event,
 		                                       ev->job ? ev->job : "",
-		                                       ev->detail ? ev->detail : "");
+		                                       ev->detail && !id_detail ? ev->detail : "");
 		if (per_machine && sim->agg_key && g_strcmp0(key, sim->agg_key) == 0) {
 			sim->agg_count++;
 			g_ptr_array_add(sim->agg_subjects, g_strdup(ev->machine));
@@ -293,6 +365,7 @@ create_packages_and_jobs(Sim *sim, GError **error)
 		site->now_override = SMS_TIME_NONE;
 		g_hash_table_insert(sim->job_ids, sms_strup(j->name), g_strdup(job->id));
 		g_hash_table_insert(sim->job_site, sms_strup(j->name), g_strdup(site->code));
+		g_hash_table_insert(sim->job_names, g_strdup(job->id), g_strdup(j->name));
 	}
 	return TRUE;
 }
@@ -428,6 +501,17 @@ run_timed(Sim *sim, Timed *t, SmsTime now, GError **error)
 		g_autofree char *up = sms_strup(e->arg1);
 		SmsSite *site = sim_site(sim, g_hash_table_lookup(sim->job_site, up));
 		const char *id = g_hash_table_lookup(sim->job_ids, up);
+		g_autofree char *refused = NULL;
+		/* an action that cannot apply is what the operator saw happen, not the end of
+		 * the run */
+		if (!sms_job_cancel_refusal(site, id, &refused, error))
+			return FALSE;
+		if (refused)
+			return sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
+			                                   .event = "operator.refused", .job = id,
+			                                   .detail = refused }, error,
+			                "Operator could not cancel job %s (%s): %s", id, e->arg1,
+			                refused);
 		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = "jobsvc",
 		                                 .event = "operator.cancel", .job = id }, error,
 		              "Operator cancelled job %s (%s)", id, e->arg1))
@@ -546,6 +630,32 @@ next_due(Sim *sim, SmsTime now)
 	return next;
 }
 
+/* Progress on a terminal (the host clock decides only whether and when this line is
+ * drawn, never anything of the simulation): from two seconds on, twice a second. */
+static void
+progress_show(Sim *sim, FILE *f, SmsTime now, gboolean done)
+{
+	gint64 t = g_get_monotonic_time();
+	char tbuf[24];
+	double secs;
+	if (sim->progress_start == 0)
+		sim->progress_start = t;
+	secs = (double)(t - sim->progress_start) / 1e6;
+	if (done) {
+		if (sim->progress_shown)
+			fputs("\r\033[K", f);
+		fflush(f);
+		return;
+	}
+	if (secs < 2.0 || t - sim->progress_last < 500000)
+		return;
+	sim->progress_last = t;
+	sim->progress_shown = TRUE;
+	fprintf(f, "\r\033[K%s  %" G_GUINT64_FORMAT " events  %.0f events/s",
+	        sms_time_format_buf(now, tbuf), sim->events, secs > 0 ? sim->events / secs : 0.0);
+	fflush(f);
+}
+
 /* A repeating job never runs out of work: such a run needs an end. */
 static gboolean
 check_repeat_has_end(SmsScenario *scn, gboolean has_until, GError **error)
@@ -559,7 +669,8 @@ check_repeat_has_end(SmsScenario *scn, gboolean has_until, GError **error)
 			    g_ascii_strcasecmp(j->values->pdata[k], "Never") != 0)
 				return sms_throw_domain(error, SMS_INI_ERROR, SMS_INI_ERROR_MISSING_KEY,
 				                        "%s:%d: [Job %s] Repeat=%s never runs out of work: "
-				                        "expected Until= in [Scenario] (or --until)",
+				                        "expected Until= in [Scenario] (or --until, "
+				                        "--max-days)",
 				                        scn->path, g_array_index(j->lines, int, k), j->name,
 				                        (const char *)j->values->pdata[k]);
 	}
@@ -686,6 +797,8 @@ sim_clear(Sim *sim)
 		g_hash_table_unref(sim->job_ids);
 	if (sim->job_site)
 		g_hash_table_unref(sim->job_site);
+	if (sim->job_names)
+		g_hash_table_unref(sim->job_names);
 	if (sim->pkg_ids)
 		g_hash_table_unref(sim->pkg_ids);
 	if (sim->machines)
@@ -701,35 +814,111 @@ sim_clear(Sim *sim)
 	sms_scenario_free(sim->scn);
 }
 
+/* The site roots of an earlier run in dir: its subdirectories holding a site.ini, sorted
+ * (directory order is the file system's). */
+static GPtrArray *
+earlier_roots(const char *dir, guint *n_entries)
+{
+	GPtrArray *roots = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	*n_entries = 0;
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *ini = g_build_filename(dir, name, "site.ini", NULL);
+		(*n_entries)++;
+		if (g_file_test(ini, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_add(roots, g_strdup(name));
+	}
+	g_ptr_array_sort(roots, sms_strptr_cmp);
+	return roots;
+}
+
+/* --site-dir: made if missing (*made), refused when it holds an earlier run's site roots
+ * unless force, which removes them first. */
+static gboolean
+prepare_site_dir(const char *dir, gboolean force, gboolean *made, GError **error)
+{
+	g_autoptr(GPtrArray) roots = NULL;
+	g_autoptr(GString) names = g_string_new(NULL);
+	guint n;
+	*made = FALSE;
+	if (!g_file_test(dir, G_FILE_TEST_EXISTS)) {
+		if (!sms_mkdir_p(dir, error))
+			return FALSE;
+		*made = TRUE;
+		return TRUE;
+	}
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return sms_throw(error, SMS_ERROR_INVALID, "--site-dir %s: not a directory", dir);
+	roots = earlier_roots(dir, &n);
+	if (roots->len == 0)
+		return TRUE;
+	for (guint i = 0; i < roots->len; i++)
+		g_string_append_printf(names, "%s%s", i ? ", " : "", (char *)roots->pdata[i]);
+	if (!force)
+		return sms_throw(error, SMS_ERROR_STATE, "--site-dir %s already holds the site roots "
+		                 "of an earlier run (%s): give --force to replace them, or another "
+		                 "directory", dir, names->str);
+	for (guint i = 0; i < roots->len; i++) {
+		g_autofree char *p = g_build_filename(dir, roots->pdata[i], NULL);
+		if (!sms_rm_rf(p, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Undo what a failed build made: the site roots, and the directory if the run made it. */
+static void
+remove_built(const char *dir, gboolean dir_made, GPtrArray *roots)
+{
+	if (dir == NULL)
+		return;
+	if (dir_made) {
+		if (!sms_rm_rf(dir, NULL))
+			g_printerr("warning: could not remove %s\n", dir);
+		return;
+	}
+	for (guint i = 0; roots && i < roots->len; i++)
+		if (!sms_rm_rf(roots->pdata[i], NULL))
+			g_printerr("warning: could not remove %s\n", (char *)roots->pdata[i]);
+}
+
 gboolean
 sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 {
+	g_autoptr(GPtrArray) made_roots = g_ptr_array_new_with_free_func(g_free);
+	gboolean dir_made = FALSE, built = FALSE;
 	Sim sim = { .trace = g_getenv("SMSEMU_SIM_TRACE") != NULL,
 	            .strict = g_getenv("SMSEMU_SIM_STRICT") != NULL };
 	g_autofree char *dir = NULL;
-	SmsTime now, until;
+	SmsTime now = SMS_TIME_NONE, until;
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
 
 	sim.opt = opt;
-	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error) ||
-	    !check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
-	                          SMS_TIME_NONE, error))
+	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error))
 		return FALSE;
-	if (opt->site_dir) {
+	if (!check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
+	                          SMS_TIME_NONE || opt->max_days > 0, error))
+		goto out;
+	if (opt->site_dir && !opt->check) {
 		dir = g_canonicalize_filename(opt->site_dir, NULL);
-		if (!sms_mkdir_p(dir, error))
+		if (!prepare_site_dir(dir, opt->force, &dir_made, error)) {
+			g_clear_pointer(&dir, g_free);
 			goto out;
+		}
 	} else {
 		g_autofree char *tmp = g_dir_make_tmp("smsemu-sim-XXXXXX", error);
 		if (tmp == NULL)
 			goto out;
 		dir = g_canonicalize_filename(tmp, NULL);
+		dir_made = TRUE;
 	}
 	sim.sites = g_ptr_array_new_with_free_func((GDestroyNotify)sms_site_free);
 	sim.job_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.job_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	sim.job_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.pkg_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	sim.timed = g_ptr_array_new_with_free_func(timed_free);
 	sim.json = g_string_new(NULL);
@@ -747,6 +936,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		SmsSiteDef *d = sim.scn->world->sites->pdata[i];
 		g_autofree char *root = g_build_filename(dir, d->code, NULL);
 		SmsSite *site = NULL;
+		g_ptr_array_add(made_roots, g_strdup(root));
 		if (!sms_site_init_from_def(root, sim.scn->world, d->code, &site, error))
 			goto out;
 		g_ptr_array_add(sim.sites, site);
@@ -757,12 +947,22 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	    !seed_locks_and_outcomes(&sim, error))
 		goto out;
 	build_timed(&sim);
+	built = TRUE;
+	if (opt->check) {
+		now = sim.scn->start;
+		ok = TRUE;
+		goto out;
+	}
 
 	sms_event_set_hook(on_event, &sim);
 	until = opt->until != SMS_TIME_NONE ? opt->until : sim.scn->until;
+	if (until == SMS_TIME_NONE && opt->max_days > 0)
+		until = sim.scn->start + (SmsTime)opt->max_days * SMS_DAY;
 	if (until == SMS_TIME_NONE)
 		until = SMS_TIME_NEVER;
 	now = sim.scn->start;
+	if (opt->progress)
+		sim.progress_start = g_get_monotonic_time();
 	for (;;) {
 		SmsTime next;
 		guint64 events_before = sim.events;
@@ -779,6 +979,8 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		if (!run_instant(&sim, now, error))
 			goto out;
 		steps++;
+		if (opt->progress && (steps & 63) == 0)
+			progress_show(&sim, opt->progress, now, FALSE);
 		next = next_due(&sim, now);
 		if (next == SMS_TIME_NEVER || next > until)
 			break;
@@ -796,6 +998,8 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		}
 		now = next;
 	}
+	if (opt->progress)
+		progress_show(&sim, opt->progress, now, TRUE);
 	if (until != SMS_TIME_NEVER && now < until) {
 		now = until;
 		if (!set_clocks(&sim, now, error))
@@ -803,7 +1007,14 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	}
 	ok = TRUE;
 out:
-	if (ok && out) {
+	if (sim.scn && out) {
+		out->sites = sim.scn->world->sites->len;
+		out->workstations = sim.scn->world->workstations->len;
+		out->packages = sim.scn->packages->len;
+		out->jobs = sim.scn->jobs->len;
+		out->scenario_events = sim.scn->events->len;
+	}
+	if (ok && out && !opt->check) {
 		out->site_dir = g_strdup(dir);
 		out->events = sim.events;
 		out->steps = steps;
@@ -816,5 +1027,9 @@ out:
 		}
 	}
 	sim_clear(&sim);
+	/* a build that failed leaves nothing; a failed run keeps a --site-dir to look at;
+	 * --check never keeps anything */
+	if (opt->check || (!ok && (!built || opt->site_dir == NULL)))
+		remove_built(dir, dir_made || opt->site_dir == NULL, made_roots);
 	return ok;
 }

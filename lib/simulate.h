@@ -17,6 +17,13 @@ typedef struct {
 	SmsTime until;            /* SMS_TIME_NONE: the scenario's Until, else run until idle */
 	FILE *events;             /* JSON lines, or NULL */
 	FILE *timeline;           /* human timeline, or NULL */
+	gboolean force;           /* site_dir may hold the site roots of an earlier run: replace
+	                           * them (without it, such a site_dir is refused) */
+	FILE *progress;           /* a terminal: after about two seconds, the virtual date
+	                           * reached, events so far and the rate, on one line */
+	int max_days;             /* > 0: without an end time, stop this many days after Start */
+	gboolean check;           /* validate only: the whole scenario is checked and built in a
+	                           * private temporary directory, which is removed */
 } SmsSimOptions;
 
 typedef struct {
@@ -25,10 +32,20 @@ typedef struct {
 	guint64 steps;            /* number of distinct instants simulated */
 	SmsTime end;              /* virtual time when the run stopped */
 	GPtrArray *job_ids;       /* "NAME=ID@SITE" for each scenario job */
+	guint sites, workstations, packages, jobs, scenario_events;   /* what the scenario has */
 } SmsSimResult;
 
 void sms_sim_result_clear(SmsSimResult *r);
+/* Run a scenario. The scenario is checked whole first (scenario.h); then the site roots,
+ * packages and jobs are built. When any of that fails, nothing it made is left behind
+ * (site roots, the temporary directory, site_dir if it was made for the run) and the
+ * error names file:line. With site_dir of an earlier run (subdirectories with a site.ini)
+ * the run is refused unless opt->force. When the run itself fails, a temporary directory
+ * is removed; a site_dir given is kept for inspection. */
 gboolean sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error);
 
 /* One JSON object (no newline) for an event, as written to --events. */
 void sms_event_to_json(GString *out, const char *site, const SmsEvent *ev);
+/* The same with "job_name" (the scenario's name of the job, NULL: none) after "job". */
+void sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
+                             const char *job_name);

@@ -1,5 +1,6 @@
 /* sitedef.c -- site.ini / scenario site sections (see sitedef.h). */
 #include "sitedef.h"
+#include "pdf.h"
 
 #include <ctype.h>
 
@@ -474,6 +475,13 @@ parse_workstations(SmsWorldDef *w, SmsIni *ini, SmsIniSection *sec, const char *
 	platform = sms_ini_section_get(sec, "Platform");
 	if (platform == NULL || *platform == '\0')
 		platform = "Windows NT (x86)";
+	if (sms_platform_from_name(platform) == 0)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Platform"),
+		                     SMS_INI_ERROR_BAD_VALUE,
+		                     "Platform: '%s' is not a platform SMS 1.x knew (expected MS-DOS, "
+		                     "MS-DOS 5.0, MS-DOS 6.x, Windows 3.1, Windows95, Windows NT (x86), "
+		                     "Windows NT (MIPS), Windows NT (Alpha) or Macintosh; SMS 1.2 SDK, "
+		                     "Package Definition File format)", platform);
 	user_fmt = sms_ini_section_get(sec, "User");
 	if ((v = sms_ini_section_get(sec, "LogonAt")) && *v && !sms_time_parse(v, &logon_at, &local))
 		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "LogonAt"),
@@ -492,6 +500,7 @@ parse_workstations(SmsWorldDef *w, SmsIni *ini, SmsIniSection *sec, const char *
 		d->user = user_fmt && *user_fmt ? expand_user(user_fmt, d->number, d->name) : NULL;
 		d->logon_at = logon_at;
 		d->clock_offset = (int)offset;
+		d->line = sec->line;
 		g_ptr_array_add(w->workstations, d);
 	}
 	(void)arg;
@@ -622,15 +631,15 @@ sms_world_def_validate(SmsWorldDef *w, GError **error)
 	for (guint i = 0; i < w->workstations->len; i++) {
 		SmsWorkstationDef *d = w->workstations->pdata[i];
 		if (!sms_world_def_domain(w, d->domain)) {
-			g_set_error(error, SMS_SITEDEF_ERROR, SMS_SITEDEF_ERROR_INVALID,
-			            "%s: workstation %s: unknown domain '%s'", w->path, d->name, d->domain);
-			return FALSE;
+			g_autoptr(GString) known = g_string_new(NULL);
+			for (guint j = 0; j < w->domains->len; j++)
+				g_string_append_printf(known, "%s%s", j ? ", " : "",
+				                       ((SmsDomainDef *)w->domains->pdata[j])->name);
+			return def_throw(error, w, d->line, "workstation %s: unknown domain '%s' (known: "
+			                 "%s)", d->name, d->domain, known->len ? known->str : "none");
 		}
-		if (g_hash_table_contains(seen, d->name)) {
-			g_set_error(error, SMS_SITEDEF_ERROR, SMS_SITEDEF_ERROR_INVALID,
-			            "%s: workstation %s is listed twice", w->path, d->name);
-			return FALSE;
-		}
+		if (g_hash_table_contains(seen, d->name))
+			return def_throw(error, w, d->line, "workstation %s is listed twice", d->name);
 		g_hash_table_add(seen, d->name);
 	}
 	for (guint i = 0; i < w->groups->len; i++) {

@@ -95,6 +95,7 @@ typedef struct {
 	SmsTime logon_at;        /* SMS_TIME_NONE if not given */
 	int clock_offset;        /* minutes */
 	int number;              /* number within its range, -1 for a listed name */
+	int line;                /* of its [Workstations] section */
 } SmsWorkstationDef;
 
 typedef struct {

@@ -2,9 +2,11 @@
 #include "commands.h"
 #include "components.h"
 #include "daemon.h"
+#include "ini.h"
 #include "logon.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const SmsDaemon logon_daemon = {
 	"logon",
@@ -56,8 +58,44 @@ sms_logon_cmd_user(SmsCli *cli, int argc, char **argv, GError **error)
 		g_autofree char *dir = sms_layout_workstation(site, up);
 		ini = g_build_filename(dir, "SMS.INI", NULL);
 	}
-	if (g_file_get_contents(ini, &contents, NULL, NULL))
+	if (!g_file_get_contents(ini, &contents, NULL, NULL))
+		contents = NULL;
+	if (cli->json) {
+		/* the SMS.INI the logon left, section by section; null when there is none */
+		g_autoptr(GString) o = g_string_new("{\"user\":");
+		g_autoptr(SmsIni) parsed = contents ? sms_ini_parse(ini, contents, strlen(contents),
+		                                                    NULL) : NULL;
+		sms_json_append_string(o, argv[1]);
+		g_string_append(o, ",\"workstation\":");
+		sms_json_append_string(o, cli->workstation);
+		g_string_append(o, ",\"sms_ini\":");
+		if (parsed == NULL) {
+			g_string_append(o, "null");
+		} else {
+			g_string_append_c(o, '{');
+			for (guint i = 0; i < parsed->sections->len; i++) {
+				SmsIniSection *sec = parsed->sections->pdata[i];
+				if (i)
+					g_string_append_c(o, ',');
+				sms_json_append_string(o, sec->name);
+				g_string_append(o, ":{");
+				for (guint k = 0; k < sec->entries->len; k++) {
+					SmsIniEntry *e = sec->entries->pdata[k];
+					if (k)
+						g_string_append_c(o, ',');
+					sms_json_append_string(o, e->name);
+					g_string_append_c(o, ':');
+					sms_json_append_string(o, e->value);
+				}
+				g_string_append_c(o, '}');
+			}
+			g_string_append_c(o, '}');
+		}
+		g_string_append(o, "}\n");
+		fputs(o->str, stdout);
+	} else if (contents) {
 		g_print("%s logged on at %s\n%s", argv[1], cli->workstation, contents);
+	}
 	return TRUE;
 }
 
@@ -65,8 +103,8 @@ gboolean
 sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
 {
 	g_autoptr(SmsSite) site = NULL;
-	const char *sub = argc > 1 ? argv[1] : "show";
-	if (argc > 1) {
+	const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "show";
+	if (argc > 1 && argv[1][0] != '-') {
 		argc--;
 		argv++;
 	}
@@ -89,7 +127,10 @@ sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
 		g_autofree char *server = sms_strup(argv[1]);
 		if (!sms_logon_take_smsid(site, server, &id, error))
 			return FALSE;
-		g_print("%s\n", id);
+		if (cli->json)
+			g_print("{\"server\":\"%s\",\"smsid\":\"%s\"}\n", server, id);
+		else
+			g_print("%s\n", id);
 		return TRUE;
 	}
 	if (g_str_equal(sub, "show")) {
@@ -97,7 +138,10 @@ sms_logon_cmd_smsid(SmsCli *cli, int argc, char **argv, GError **error)
 		g_autofree char *server = sms_strup(argv[1]);
 		if (!sms_logon_peek_smsid(site, server, &id, error))
 			return FALSE;
-		g_print("next SMS ID on %s: %s\n", server, id);
+		if (cli->json)
+			g_print("{\"server\":\"%s\",\"next_smsid\":\"%s\"}\n", server, id);
+		else
+			g_print("next SMS ID on %s: %s\n", server, id);
 		return TRUE;
 	}
 	return sms_throw(error, SMS_ERROR_USAGE, "smsid: expected show or take");

@@ -198,7 +198,18 @@ job_action(SmsCli *cli, int argc, char **argv, gboolean execute, GError **error)
 	if (execute ? !sms_pcm_execute(site, m, argv[1], sms_site_now(site), error)
 	            : !sms_pcm_archive(site, m, argv[1], sms_site_now(site), error))
 		return FALSE;
-	g_print("%s: job %s %s\n", m, argv[1], execute ? "started" : "archived");
+	if (cli->json) {
+		g_autoptr(GString) o = g_string_new("{\"workstation\":");
+		sms_json_append_string(o, m);
+		g_string_append(o, ",\"job\":");
+		sms_json_append_string(o, argv[1]);
+		g_string_append(o, ",\"action\":");
+		sms_json_append_string(o, execute ? "started" : "archived");
+		g_string_append(o, "}\n");
+		fputs(o->str, stdout);
+	} else {
+		g_print("%s: job %s %s\n", m, argv[1], execute ? "started" : "archived");
+	}
 	return TRUE;
 }
 
