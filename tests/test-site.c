@@ -294,6 +294,13 @@ test_emit_logs(void)
 	                         "<02-01-1996 09:00:00>\n");
 }
 
+/* The package a scenario names is checked when it loads: a PDF it can import, and the
+ * source directory with the file a [Lock] holds. */
+static const char *scenario_pdf =
+	"[PDF]\nVersion=1.0\n[Package Definition]\nProduct=Office\nVersion=1\n"
+	"SetupVariations=Typical\n[Typical Setup]\nCommandLine=SETUP.EXE\n"
+	"UserInputRequired=FALSE\nSupportedPlatforms=Windows NT (x86)\n";
+
 static const char *scenario_text =
 	"[Scenario]\nStart=1996-02-01 08:00\n"
 	"[Site A01]\nResponse=Fast\n"
@@ -312,7 +319,8 @@ static void
 test_scenario_parse(void)
 {
 	g_autofree char *dir = sms_test_tmpdir();
-	g_autofree char *pdf = sms_test_write(dir, "x.pdf", "[PDF]\nVersion=1.0\n");
+	g_autofree char *pdf = sms_test_write(dir, "x.pdf", scenario_pdf);
+	g_autofree char *exe = sms_test_write(dir, "src/SETUP.EXE", "MZ");
 	g_autofree char *path = sms_test_write(dir, "s.ini", scenario_text);
 	g_autoptr(SmsScenario) s = NULL;
 	g_autoptr(GError) error = NULL;
@@ -333,7 +341,8 @@ static void
 scenario_error(const char *replace, const char *with, const char *fragment)
 {
 	g_autofree char *dir = sms_test_tmpdir();
-	g_autofree char *pdf = sms_test_write(dir, "x.pdf", "[PDF]\n");
+	g_autofree char *pdf = sms_test_write(dir, "x.pdf", scenario_pdf);
+	g_autofree char *exe = sms_test_write(dir, "src/SETUP.EXE", "MZ");
 	g_autoptr(GString) text = g_string_new(scenario_text);
 	g_autofree char *path = NULL;
 	g_autoptr(SmsScenario) s = NULL;
