@@ -139,10 +139,11 @@ sms_cmd_site(SmsCli *cli, int argc, char **argv, GError **error)
 		g_string_append(o, ",\"response\":");
 		sms_json_append_string(o, sms_response_name(site->self->response));
 		g_string_append_printf(o, ",\"poll_minutes\":%d,\"retry_minutes\":%d,"
-		                       "\"pcm_polling\":%d,\"clock\":",
+		                       "\"pcm_polling\":%d,\"status_from\":\"%s\",\"clock\":",
 		                       sms_response_poll_minutes(site->self->response),
 		                       sms_response_retry_minutes(site->self->response),
-		                       site->self->pcm_polling);
+		                       site->self->pcm_polling,
+		                       sms_status_from_name(site->self->status_from));
 		sms_json_append_string(o, virt ? "virtual" : "real");
 		g_string_append(o, ",\"now\":");
 		sms_json_append_string(o, sms_time_format_buf(now, t));
@@ -190,6 +191,10 @@ sms_cmd_site(SmsCli *cli, int argc, char **argv, GError **error)
 		g_string_append_printf(o, "  Instruction share  %s\n", site->self->instruction_share);
 		g_string_append_printf(o, "  Copy mode          %s\n",
 		                       site->self->copy_mode == SMS_COPY_LEGACY ? "legacy" : "staged");
+		g_string_append_printf(o, "  Status from        %s\n",
+		                       site->self->status_from == SMS_STATUS_FROM_EXIT_CODE ?
+		                       "exit-code (exit code when there is no status MIF, SMS 2.0)" :
+		                       "mif (status MIF only, exit codes not read, SMS 1.x)");
 		g_string_append_printf(o, "  Clock              %s, %s\n", virt ? "virtual" : "real",
 		                       sms_time_format_buf(now, t));
 		g_string_append_printf(o, "  Root               %s\n\nServers:\n", site->root);

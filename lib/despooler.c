@@ -53,6 +53,13 @@ static const SmsMigration desp_migrations[] = {
 	  "ALTER TABLE desp_settings ADD COLUMN compat_reset INTEGER NOT NULL DEFAULT 0;"
 	  "ALTER TABLE desp_jobs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;"
 	},
+	{ 3,
+	  /* the whole Compat list (Q138241 is read by the PCM too); status MIFs whose .SNI
+	   * was processed without them (Compat=Q138241), ignored when they come */
+	  "ALTER TABLE desp_settings ADD COLUMN compat TEXT;"
+	  "CREATE TABLE desp_lost_mifs(name TEXT PRIMARY KEY, job TEXT NOT NULL,"
+	  "  machine TEXT NOT NULL);"
+	},
 };
 
 static gboolean
@@ -66,9 +73,11 @@ ensure_schema(SmsSite *site, GError **error)
 
 /* The SMS_Despooler values of one registry file. Compat (our own value, REG_SZ) lists
  * the KB articles whose old behaviour to reproduce: "Q140374" = stopping and starting the
- * Despooler resets its retry counts (SMS 1.2 before SP4). */
+ * Despooler resets its retry counts (SMS 1.2 before SP4); "Q138241" = the PCM writes the
+ * .SNI before its status MIF (see sms_despooler_compat). *out_compat: the list in upper
+ * case, or NULL. */
 static gboolean
-read_registry(const char *path, Settings *s, GError **error)
+read_registry(const char *path, Settings *s, char **out_compat, GError **error)
 {
 	g_autoptr(SmsReg) reg = NULL;
 	g_autofree char *compat = NULL;
@@ -90,6 +99,7 @@ read_registry(const char *path, Settings *s, GError **error)
 	if (compat) {
 		g_autofree char *up = g_ascii_strup(compat, -1);
 		s->compat_reset = strstr(up, "Q140374") != NULL;
+		*out_compat = g_steal_pointer(&up);
 	}
 	return TRUE;
 }
@@ -100,10 +110,11 @@ sms_despooler_reload(SmsSite *site, GError **error)
 	g_autofree char *path = sms_layout_registry(site, sms_site_server_name(site));
 	g_autoptr(GError) local = NULL;
 	Settings s = { FALSE, 12, 5, 100, FALSE };
+	g_autofree char *compat = NULL;
 	sqlite3_stmt *st;
 	if (!ensure_schema(site, error))
 		return FALSE;
-	if (!read_registry(path, &s, &local)) {
+	if (!read_registry(path, &s, &compat, &local)) {
 		/* a damaged registry: say so and keep the settings in force (the defaults if
 		 * there were none); the Despooler goes on */
 		gboolean row;
@@ -122,9 +133,11 @@ sms_despooler_reload(SmsSite *site, GError **error)
 		if (row)
 			return TRUE;
 		s = (Settings){ FALSE, 12, 5, 100, FALSE };
+		g_clear_pointer(&compat, g_free);
 	}
 	st = sms_db_stmt(site->db, "INSERT OR REPLACE INTO desp_settings(id, forced, retries, "
-	                 "delay, min_free, compat_reset) VALUES (1, ?, ?, ?, ?, ?)", error);
+	                 "delay, min_free, compat_reset, compat) VALUES (1, ?, ?, ?, ?, ?, ?)",
+	                 error);
 	if (st == NULL)
 		return FALSE;
 	sqlite3_bind_int(st, 1, s.forced);
@@ -132,6 +145,7 @@ sms_despooler_reload(SmsSite *site, GError **error)
 	sqlite3_bind_int64(st, 3, s.delay);
 	sqlite3_bind_int64(st, 4, s.min_free);
 	sqlite3_bind_int(st, 5, s.compat_reset);
+	sms_db_bind_text(st, 6, compat);
 	return sms_db_step_done(site->db, st, error);
 }
 
@@ -155,6 +169,25 @@ settings(SmsSite *site, Settings *s, GError **error)
 	s->compat_reset = sqlite3_column_int(st, 4);
 	sqlite3_reset(st);
 	return TRUE;
+}
+
+gboolean
+sms_despooler_compat(SmsSite *site, const char *kb)
+{
+	Settings cfg;
+	sqlite3_stmt *st;
+	gboolean row = FALSE, on = FALSE;
+	if (!ensure_schema(site, NULL) || !settings(site, &cfg, NULL))
+		return FALSE;
+	st = sms_db_stmt(site->db, "SELECT instr(compat, ?) > 0 FROM desp_settings WHERE id = 1",
+	                 NULL);
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, kb);
+	if (sms_db_step(site->db, st, &row, NULL) && row)
+		on = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return on;
 }
 
 static gboolean
@@ -314,6 +347,68 @@ receive_order(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Is name a status MIF whose .SNI was processed without it (Compat=Q138241)? */
+static gboolean
+lost_mif(SmsSite *site, const char *name, char **job, char **machine)
+{
+	sqlite3_stmt *st = sms_db_stmt(site->db, "SELECT job, machine FROM desp_lost_mifs WHERE "
+	                               "name = ?", NULL);
+	gboolean row = FALSE;
+	if (st == NULL)
+		return FALSE;
+	sms_db_bind_text(st, 1, name);
+	if (sms_db_step(site->db, st, &row, NULL) && row && job) {
+		*job = sms_db_col_text(st, 0);
+		*machine = sms_db_col_text(st, 1);
+	}
+	sqlite3_reset(st);
+	return row;
+}
+
+/* KB Q138241: status MIFs that came after their .SNI was processed are ignored: what
+ * they said is logged, the file removed once the transaction committed. */
+static gboolean
+late_mifs(SmsSite *site, const char *receive, GPtrArray *pck_files, SmsTime now,
+          GError **error)
+{
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	g_autoptr(GPtrArray) remove = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < pck_files->len; i++) {
+		const char *name = pck_files->pdata[i];
+		g_autofree char *job = NULL;
+		g_autofree char *machine = NULL;
+		g_autofree char *path = NULL;
+		g_autoptr(SmsStatusMif) mif = NULL;
+		g_autoptr(GError) local = NULL;
+		if (!lost_mif(site, name, &job, &machine))
+			continue;
+		if (remove->len == 0 && !sms_txn_begin(&txn, error))
+			return FALSE;
+		path = g_build_filename(receive, name, NULL);
+		(void)sms_mif_load(path, &mif, &local);
+		if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
+		                                 .event = "status.mif_late", .severity = SMS_SEV_WARNING,
+		                                 .job = job, .machine = machine,
+		                                 .detail = mif ? mif->status : "malformed" }, error,
+		              "Status MIF %s of job %s from %s came after its .SNI was processed; its "
+		              "status (%s%s%s) is ignored (Compat=Q138241, KB Q138241)", name, job,
+		              machine, mif ? mif->status : "malformed",
+		              mif && mif->description ? ": " : "",
+		              mif && mif->description ? mif->description : "") ||
+		    !exec_args(site, error, "DELETE FROM desp_lost_mifs WHERE name = ?", "s", name))
+			return FALSE;
+		g_ptr_array_add(remove, g_steal_pointer(&path));
+	}
+	if (remove->len == 0)
+		return TRUE;
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	for (guint i = 0; i < remove->len; i++)
+		if (unlink(remove->pdata[i]) < 0 && errno != ENOENT)
+			return sms_throw_errno(error, "removing %s", (const char *)remove->pdata[i]);
+	return TRUE;
+}
+
 static gboolean
 process_receive(SmsSite *site, SmsTime now, GError **error)
 {
@@ -321,6 +416,7 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 	g_autoptr(GDir) d = g_dir_open(receive, 0, NULL);
 	g_autoptr(GPtrArray) ins_files = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) sni_files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) pck_files = g_ptr_array_new_with_free_func(g_free);
 	const char *name;
 	while (d && (name = g_dir_read_name(d)) != NULL) {
 		gboolean ins = g_str_has_suffix(name, ".INS"), sni = g_str_has_suffix(name, ".SNI");
@@ -335,6 +431,8 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 			g_ptr_array_add(ins_files, g_strdup(name));
 		else if (sni)
 			g_ptr_array_add(sni_files, g_strdup(name));
+		else if (g_str_has_suffix(name, ".PCK"))
+			g_ptr_array_add(pck_files, g_strdup(name));
 	}
 	g_ptr_array_sort(ins_files, receive_order);
 	g_ptr_array_sort(sni_files, receive_order);
@@ -446,7 +544,7 @@ process_receive(SmsSite *site, SmsTime now, GError **error)
 				return sms_throw_errno(error, "removing %s", f);
 		}
 	}
-	return TRUE;
+	return late_mifs(site, receive, pck_files, now, error);
 }
 
 static void
@@ -645,6 +743,8 @@ sms_despooler_next_wakeup(SmsSite *site, SmsTime now)
 				return sms_poll_ceil(site, now);
 			next = MIN(next, sms_poll_ceil(site, sni->time));
 		}
+		if (g_str_has_suffix(name, ".PCK") && lost_mif(site, name, NULL, NULL))
+			return sms_poll_ceil(site, now);
 	}
 	st = sms_db_stmt(site->db, "SELECT min(next_attempt) FROM desp_work WHERE state IN (0, 1, 4)",
 	                 &error);

@@ -10,6 +10,13 @@ gboolean sms_despooler_reload(SmsSite *site, GError **error);
  * installations start over at the next poll, as SMS 1.2 before SP4 did (KB Q140374);
  * by default they continue where they were. */
 gboolean sms_despooler_restart(SmsSite *site, SmsTime now, GError **error);
+/* Is kb ("Q138241") in the registry value Compat (REG_SZ under SMS_Despooler) as last
+ * read? Compat=Q138241 reproduces the status race of SMS 1.x (KB Q138241): the PCM of
+ * the site's workstations writes the .SNI to the logon server when the command ends and
+ * moves the status MIF (.PCK) only at its next check, so a Despooler pass in between
+ * takes the .SNI alone (a command that ran: success) and the status MIF, Failed or not,
+ * is ignored when it comes. Without it the status MIF always goes first. */
+gboolean sms_despooler_compat(SmsSite *site, const char *kb);
 /* Create the Despooler's tables if needed (and read its settings once). */
 gboolean sms_despooler_ensure_schema(SmsSite *site, GError **error);
 /* Staged install: build `dest`.NEW from `tree` (unchanged files hard-linked from the old

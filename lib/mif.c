@@ -5,6 +5,7 @@
 #include "ini.h"
 #include "reg.h"
 
+#include <errno.h>
 #include <stdarg.h>
 
 G_DEFINE_QUARK(sms-mif-error-quark, sms_mif_error)
@@ -30,12 +31,67 @@ sms_status_mif_free(SmsStatusMif *m)
 	g_free(m);
 }
 
-static gboolean
-mif_throw(GError **error, int code, const char *name, int line, const char *fmt, ...)
-	G_GNUC_PRINTF(5, 6);
+/* ---- reading: a tokenizer and a recursive-descent parser ------------------------- */
+
+/* The tokens of the DMTF MIF syntax: keywords and other bare words (numbers, READ-ONLY,
+ * STRING(64)), "strings" (adjacent ones joined), '=', and the '{' ',' '}' of table
+ * rows. Blanks, line ends and // comments only separate tokens. */
+typedef enum { TK_EOF, TK_WORD, TK_STRING, TK_EQ, TK_LBRACE, TK_RBRACE, TK_COMMA } TokKind;
+
+typedef struct {
+	TokKind kind;
+	char *text;               /* TK_WORD, TK_STRING */
+	int line, col;            /* where it starts (1-based; columns count characters) */
+} Tok;
+
+enum { BLK_NONE, BLK_COMPONENT, BLK_GROUP, BLK_ATTRIBUTE, BLK_TABLE, BLK_ENUM, BLK_PATH };
+static const char *const blocks[] = { "", "COMPONENT", "GROUP", "ATTRIBUTE", "TABLE", "ENUM",
+                                      "PATH" };
+
+static const char *const keywords[] = {
+	"NAME", "ID", "CLASS", "KEY", "DESCRIPTION", "ACCESS", "STORAGE", "TYPE", "VALUE",
+	"LANGUAGE", "PRAGMA", "UNITS",
+};
+
+typedef struct {
+	char *name, *value;
+	int line, col;            /* of its START ATTRIBUTE */
+} Attr;
+
+static void
+attr_free(gpointer p)
+{
+	Attr *a = p;
+	g_free(a->name);
+	g_free(a->value);
+	g_free(a);
+}
+
+typedef struct {
+	const char *name;         /* for messages */
+	const char *p;            /* the next character of the text */
+	int line, col;            /* of p */
+	Tok cur;                  /* the token being looked at */
+	SmsStatusMif *m;
+	/* attributes of the ComponentID group, and the same names seen in the status group */
+	char *id_attr[6], *st_attr[6];
+	int desc_line, desc_col;
+	/* the group being read: its CLASS, NAME and attributes */
+	char *gclass, *gname;
+	GPtrArray *gattrs;
+	Attr *attr;               /* the attribute being read */
+} Parser;
+
+static const char *const id_names[6] = { "Manufacturer", "Product", "Version", "Locale",
+                                         "Serial Number", "Installation" };
 
 static gboolean
-mif_throw(GError **error, int code, const char *name, int line, const char *fmt, ...)
+perr(const Parser *P, GError **error, int code, int line, int col, const char *fmt, ...)
+	G_GNUC_PRINTF(6, 7);
+
+/* "name:line:column: what" */
+static gboolean
+perr(const Parser *P, GError **error, int code, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
@@ -44,88 +100,386 @@ mif_throw(GError **error, int code, const char *name, int line, const char *fmt,
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error(error, SMS_MIF_ERROR, code, "%s:%d: %s", name, line, msg);
+	g_set_error(error, SMS_MIF_ERROR, code, "%s:%d:%d: %s", P->name, line, col, msg);
 	return FALSE;
 }
 
-enum { LVL_TOP, LVL_COMPONENT, LVL_GROUP, LVL_ATTRIBUTE };
-
-static const char *const block_names[] = { "", "COMPONENT", "GROUP", "ATTRIBUTE" };
-
-/* Blocks a status MIF may contain but that carry nothing for us. */
 static gboolean
-is_skipped_block(const char *w)
+is_blank(char c)
 {
-	return sms_str_equal_ci(w, "TABLE") || sms_str_equal_ci(w, "ENUM") ||
-	       sms_str_equal_ci(w, "PATH");
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+static gboolean
+is_space(char c)
+{
+	return is_blank(c) || c == '\r' || c == '\n';
+}
+
+/* A character of a bare word: anything but blanks, line ends and = " { } , */
+static gboolean
+is_word_char(const char *p)
+{
+	return *p != '\0' && !is_space(*p) && strchr("=\"{},", *p) == NULL &&
+	       !(p[0] == '/' && p[1] == '/');
+}
+
+/* Past one byte; the column counts characters (UTF-8 continuation bytes belong to the
+ * character before them). */
+static void
+step(Parser *P)
+{
+	char c = *P->p++;
+	if (c == '\n') {
+		P->line++;
+		P->col = 1;
+	} else if (((unsigned char)*P->p & 0xC0) != 0x80) {
+		P->col++;
+	}
+}
+
+/* Blanks, line ends and // comments. */
+static void
+skip_space(Parser *P)
+{
+	for (;;) {
+		if (is_space(*P->p)) {
+			step(P);
+		} else if (P->p[0] == '/' && P->p[1] == '/') {
+			while (*P->p && *P->p != '\n')
+				step(P);
+		} else {
+			return;
+		}
+	}
 }
 
 static int
-block_level(const char *w)
+block_kind(const char *w)
 {
-	for (int i = LVL_COMPONENT; i <= LVL_ATTRIBUTE; i++)
-		if (sms_str_equal_ci(w, block_names[i]))
+	for (int i = BLK_COMPONENT; i <= BLK_PATH; i++)
+		if (sms_str_equal_ci(w, blocks[i]))
 			return i;
 	return -1;
 }
 
-static const char *const keywords[] = {
-	"NAME", "ID", "CLASS", "KEY", "DESCRIPTION", "ACCESS", "STORAGE", "TYPE", "VALUE",
-	"LANGUAGE", "PRAGMA", "UNITS",
-};
-
-/* Is the rest of a line blank or a // comment? */
 static gboolean
-rest_is_blank(const char *p)
+is_keyword(const char *w)
 {
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return *p == '\0' || (p[0] == '/' && p[1] == '/');
+	for (gsize k = 0; k < G_N_ELEMENTS(keywords); k++)
+		if (sms_str_equal_ci(w, keywords[k]))
+			return TRUE;
+	return FALSE;
 }
 
-/* VALUE part after '=': "text" or a bare word, either followed by an optional // comment.
- * A quoted value ends at the first quote followed only by blanks or a comment, so that
- * "C:\DIR\" and "see http://x" read as written; inside, \" stands for a quote. NULL
- * with *what set when malformed. */
+/* Does text at q begin a new statement: START/END and a block name, or a keyword and
+ * '='? */
+static gboolean
+begins_statement(const char *q)
+{
+	const char *e = q;
+	g_autofree char *w = NULL;
+	while (is_word_char(e))
+		e++;
+	if (e == q)
+		return FALSE;
+	w = g_strndup(q, (gsize)(e - q));
+	while (is_blank(*e))
+		e++;
+	if (sms_str_equal_ci(w, "START") || sms_str_equal_ci(w, "END")) {
+		const char *b = e;
+		g_autofree char *kind = NULL;
+		while (is_word_char(e))
+			e++;
+		kind = g_strndup(b, (gsize)(e - b));
+		return block_kind(kind) >= 0;
+	}
+	return is_keyword(w) && *e == '=';
+}
+
+/* Is the quote just before q the end of its string? It is when only blanks follow it on
+ * its line, or a comment, a table's ',' or '}', the next statement or (quote_ok) the next
+ * string; otherwise it is part of the text ("C:\" and "say "hi"" read as written). */
+static gboolean
+closes_string(const char *q, gboolean quote_ok)
+{
+	while (is_blank(*q))
+		q++;
+	return *q == '\0' || *q == '\r' || *q == '\n' || (q[0] == '/' && q[1] == '/') ||
+	       *q == ',' || *q == '}' || (quote_ok && *q == '"') || begins_statement(q);
+}
+
+/* A string from the quote at P->p, appended to out. A line break inside it, with the
+ * blanks around it, reads as one blank; \" is a quote that does not end the string,
+ * any other backslash is itself. */
+static gboolean
+read_string(Parser *P, GString *out, GError **error)
+{
+	int line = P->line, col = P->col;
+	int text_line = 0, text_col = 0;     /* text after the first quote taken as text */
+	gsize base = out->len;
+	step(P);
+	for (;;) {
+		char c = *P->p;
+		gboolean eof = c == '\0';
+		if (c == '\r' || c == '\n') {
+			while (out->len > base && is_blank(out->str[out->len - 1]))
+				g_string_truncate(out, out->len - 1);
+			while (is_space(*P->p))
+				step(P);
+			eof = *P->p == '\0' || (begins_statement(P->p) &&
+			                        (g_ascii_strncasecmp(P->p, "START", 5) == 0 ||
+			                         g_ascii_strncasecmp(P->p, "END", 3) == 0));
+		}
+		if (eof && text_line > 0)
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, text_line, text_col, "unexpected text "
+			            "after the closing '\"' of a string (expected a comment or the next "
+			            "statement)");
+		if (eof)
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "the string that starts "
+			            "here is not closed (expected '\"' before %s)", *P->p ?
+			            "the next block" : "the end of the file");
+		if (c == '\r' || c == '\n') {
+			if (out->len > base)
+				g_string_append_c(out, ' ');
+			continue;
+		}
+		if (c == '\\' && P->p[1] == '"') {
+			if (closes_string(P->p + 2, FALSE)) {
+				g_string_append_c(out, '\\');
+				step(P);
+				step(P);
+				return TRUE;
+			}
+			g_string_append_c(out, '"');
+			step(P);
+			step(P);
+			continue;
+		}
+		if (c == '"') {
+			step(P);
+			if (closes_string(P->p, TRUE))
+				return TRUE;
+			if (text_line == 0 && P->line == line) {
+				const char *q = P->p;
+				text_line = P->line;
+				text_col = P->col;
+				for (; is_blank(*q); q++)
+					text_col++;
+			}
+			g_string_append_c(out, '"');
+			continue;
+		}
+		g_string_append_c(out, c);
+		step(P);
+	}
+}
+
+/* The next token into P->cur. */
+static gboolean
+advance(Parser *P, GError **error)
+{
+	Tok *t = &P->cur;
+	int end_line = P->line, end_col = P->col;      /* just after the token before */
+	g_clear_pointer(&t->text, g_free);
+	skip_space(P);
+	t->line = P->line;
+	t->col = P->col;
+	switch (*P->p) {
+	case '\0':
+		/* named where the text ends, not after the blank lines at the end */
+		t->kind = TK_EOF;
+		if (end_line > 1 || end_col > 1) {
+			t->line = end_line;
+			t->col = end_col;
+		}
+		return TRUE;
+	case '=':
+		t->kind = TK_EQ;
+		break;
+	case '{':
+		t->kind = TK_LBRACE;
+		break;
+	case '}':
+		t->kind = TK_RBRACE;
+		break;
+	case ',':
+		t->kind = TK_COMMA;
+		break;
+	case '"': {
+		g_autoptr(GString) s = g_string_new(NULL);
+		/* "literal strings separated by white space are concatenated" */
+		do {
+			if (!read_string(P, s, error))
+				return FALSE;
+			skip_space(P);
+		} while (*P->p == '"');
+		t->kind = TK_STRING;
+		t->text = g_string_free(g_steal_pointer(&s), FALSE);
+		return TRUE;
+	}
+	default: {
+		const char *s = P->p;
+		while (is_word_char(P->p))
+			step(P);
+		t->kind = TK_WORD;
+		t->text = g_strndup(s, (gsize)(P->p - s));
+		return TRUE;
+	}
+	}
+	step(P);
+	return TRUE;
+}
+
+static gboolean
+is_word(const Tok *t, const char *w)
+{
+	return t->kind == TK_WORD && sms_str_equal_ci(t->text, w);
+}
+
+/* How a token is named in a message. */
 static char *
-parse_value(const char *v, const char **what)
+describe(const Tok *t)
 {
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v == '"') {
-		const char *end = NULL;
-		GString *s;
-		for (const char *q = strchr(v + 1, '"'); q && end == NULL; q = strchr(q + 1, '"'))
-			if (rest_is_blank(q + 1))
-				end = q;
-		if (end == NULL) {
-			*what = strchr(v + 1, '"') ? "unexpected text after the closing '\"'"
-			                           : "expected a closing '\"' on the same line";
-			return NULL;
-		}
-		s = g_string_sized_new((gsize)(end - v));
-		for (const char *p = v + 1; p < end; p++) {
-			if (p[0] == '\\' && p[1] == '"' && p + 1 < end)
-				p++;
-			g_string_append_c(s, *p);
-		}
-		return g_string_free(s, FALSE);
-	}
-	{
-		const char *c = strstr(v, "//");
-		g_autofree char *bare = g_strstrip(c ? g_strndup(v, (gsize)(c - v)) : g_strdup(v));
-		if (*bare == '\0') {
-			*what = "expected a value after '='";
-			return NULL;
-		}
-		return g_steal_pointer(&bare);
+	switch (t->kind) {
+	case TK_EOF:
+		return g_strdup("the end of the file");
+	case TK_WORD:
+		return g_strdup_printf("'%s'", t->text);
+	case TK_STRING:
+		return g_strdup_printf("the string \"%s\"", t->text);
+	case TK_EQ:
+		return g_strdup("'='");
+	case TK_LBRACE:
+		return g_strdup("'{'");
+	case TK_RBRACE:
+		return g_strdup("'}'");
+	default:
+		return g_strdup("','");
 	}
 }
 
-typedef struct {
-	char *klass, *name;
-	gboolean status_group, id_group;
-} Group;
+static gboolean
+unexpected(const Parser *P, GError **error, const char *expected)
+{
+	g_autofree char *got = describe(&P->cur);
+	return perr(P, error, SMS_MIF_ERROR_SYNTAX, P->cur.line, P->cur.col, "expected %s, got %s",
+	            expected, got);
+}
+
+/* START TABLE / ENUM / PATH ... END: nothing in it is ours. P->cur is the block's name. */
+static gboolean
+skip_block(Parser *P, int kind, int line, int col, GError **error)
+{
+	int depth = 1;
+	if (!advance(P, error))
+		return FALSE;
+	while (depth > 0) {
+		gboolean start = is_word(&P->cur, "START"), end = is_word(&P->cur, "END");
+		int l = P->cur.line, c = P->cur.col;
+		if (P->cur.kind == TK_EOF)
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "START %s is not closed "
+			            "(expected END %s before the end of the file)", blocks[kind],
+			            blocks[kind]);
+		if (!advance(P, error))
+			return FALSE;
+		if (!start && !end)
+			continue;
+		if (P->cur.kind != TK_WORD || block_kind(P->cur.text) < 0)
+			continue;
+		depth += start ? 1 : -1;
+		if (depth == 0 && block_kind(P->cur.text) != kind)
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, l, c, "END %s does not close the open "
+			            "block (expected END %s)", P->cur.text, blocks[kind]);
+		if (!advance(P, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+parse_id(const char *s, gint64 *out)
+{
+	char *end = NULL;
+	gint64 v;
+	if (!g_ascii_isdigit(*s))
+		return FALSE;
+	errno = 0;
+	v = g_ascii_strtoll(s, &end, 0);     /* DMTF: nnn, 0nnn (octal), 0xnnn */
+	if (errno != 0 || *end != '\0' || v > G_MAXINT32)
+		return FALSE;
+	*out = v;
+	return TRUE;
+}
+
+/* KEYWORD = value in a block of the given kind; P->cur is the keyword. */
+static gboolean
+parse_statement(Parser *P, int kind, GError **error)
+{
+	g_autofree char *key = g_strdup(P->cur.text);
+	g_autofree char *val = NULL;
+	int vline, vcol;
+	TokKind vkind;
+	if (!advance(P, error))
+		return FALSE;
+	if (P->cur.kind != TK_EQ) {
+		g_autofree char *what = g_strdup_printf("'=' after %s", key);
+		return unexpected(P, error, what);
+	}
+	if (!advance(P, error))
+		return FALSE;
+	vline = P->cur.line;
+	vcol = P->cur.col;
+	if (sms_str_equal_ci(key, "TYPE") && is_word(&P->cur, "START")) {
+		/* TYPE = START ENUM ... END ENUM */
+		if (!advance(P, error))
+			return FALSE;
+		if (!is_word(&P->cur, "ENUM"))
+			return unexpected(P, error, "ENUM after TYPE = START");
+		return skip_block(P, BLK_ENUM, vline, vcol, error);
+	}
+	if (P->cur.kind != TK_STRING && (P->cur.kind != TK_WORD || is_word(&P->cur, "START") ||
+	                                 is_word(&P->cur, "END"))) {
+		g_autofree char *got = describe(&P->cur);
+		return perr(P, error, SMS_MIF_ERROR_SYNTAX, vline, vcol, "%s: expected a value after "
+		            "'=', got %s", key, got);
+	}
+	vkind = P->cur.kind;
+	val = g_steal_pointer(&P->cur.text);
+	if (!advance(P, error))
+		return FALSE;
+	if (vkind == TK_WORD && P->cur.kind == TK_WORD && P->cur.text[0] == '(') {
+		/* TYPE = STRING (64): a blank before the length (SMS 1.2 Resource Guide's
+		 * template of a package command status MIF) */
+		char *joined = g_strconcat(val, P->cur.text, NULL);
+		g_free(val);
+		val = joined;
+		if (!advance(P, error))
+			return FALSE;
+	}
+	if (sms_str_equal_ci(key, "ID")) {
+		gint64 id;
+		if (!parse_id(val, &id))
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, vline, vcol, "ID: expected a number, "
+			            "got '%s'", val);
+	} else if (kind == BLK_COMPONENT && sms_str_equal_ci(key, "NAME")) {
+		g_free(P->m->component);
+		P->m->component = g_steal_pointer(&val);
+	} else if (kind == BLK_GROUP && sms_str_equal_ci(key, "CLASS")) {
+		g_free(P->gclass);
+		P->gclass = g_steal_pointer(&val);
+	} else if (kind == BLK_GROUP && sms_str_equal_ci(key, "NAME")) {
+		g_free(P->gname);
+		P->gname = g_steal_pointer(&val);
+	} else if (kind == BLK_ATTRIBUTE && sms_str_equal_ci(key, "NAME")) {
+		g_free(P->attr->name);
+		P->attr->name = g_steal_pointer(&val);
+	} else if (kind == BLK_ATTRIBUTE && sms_str_equal_ci(key, "VALUE")) {
+		g_free(P->attr->value);
+		P->attr->value = g_steal_pointer(&val);
+	}
+	return TRUE;
+}
 
 static void
 take(char **slot, char **value)
@@ -134,23 +488,165 @@ take(char **slot, char **value)
 		*slot = g_steal_pointer(value);
 }
 
+/* END GROUP: what its attributes say, now that its CLASS is known (it may come last). */
+static void
+finish_group(Parser *P)
+{
+	const char *k = P->gclass ? P->gclass : "";
+	gboolean status_group = g_ascii_strncasecmp(k, "MICROSOFT|JOBSTATUS|", 20) == 0;
+	/* the SDK's sample OFFICE97.MIF names the class DMTF|Component|1.0; a group without
+	 * a class is known by its name */
+	gboolean id_group = g_ascii_strncasecmp(k, "DMTF|ComponentID|", 17) == 0 ||
+	                    g_ascii_strncasecmp(k, "DMTF|Component|", 15) == 0 ||
+	                    (P->gclass == NULL && sms_str_equal_ci(P->gname, "ComponentID"));
+	SmsStatusMif *m = P->m;
+	for (guint i = 0; i < P->gattrs->len; i++) {
+		Attr *a = P->gattrs->pdata[i];
+		if (a->name == NULL)
+			continue;
+		if (status_group && (sms_str_equal_ci(a->name, "Status") ||
+		                     sms_str_equal_ci(a->name, "InstallStatus"))) {
+			if (m->status) {
+				g_ptr_array_add(m->warnings, g_strdup_printf("%s:%d:%d: a second Status "
+				                "attribute (the first one counts)", P->name, a->line, a->col));
+			} else if (a->value) {
+				m->status = g_steal_pointer(&a->value);
+				m->status_line = a->line;
+				m->status_col = a->col;
+			}
+		} else if (status_group && sms_str_equal_ci(a->name, "Description")) {
+			if (m->description) {
+				g_ptr_array_add(m->warnings, g_strdup_printf("%s:%d:%d: a second Description "
+				                "attribute (the first one counts)", P->name, a->line, a->col));
+			} else {
+				m->description = g_steal_pointer(&a->value);
+				P->desc_line = a->line;
+				P->desc_col = a->col;
+			}
+		} else if ((id_group || status_group) && a->value) {
+			for (int j = 0; j < 6; j++)
+				if (sms_str_equal_ci(a->name, id_names[j]))
+					take(id_group ? &P->id_attr[j] : &P->st_attr[j], &a->value);
+		}
+	}
+	g_ptr_array_set_size(P->gattrs, 0);
+	g_clear_pointer(&P->gclass, g_free);
+	g_clear_pointer(&P->gname, g_free);
+}
+
+/* The body of START <kind> ... END <kind>; P->cur is the first token after the START
+ * line's block name. */
+static gboolean
+parse_block(Parser *P, int kind, GError **error)
+{
+	for (;;) {
+		Tok *t = &P->cur;
+		int line = t->line, col = t->col;
+		if (t->kind == TK_EOF) {
+			g_autofree char *what = g_strdup_printf("END %s", blocks[kind]);
+			return unexpected(P, error, what);
+		}
+		if (is_word(t, "START") || is_word(t, "END")) {
+			gboolean start = is_word(t, "START");
+			int k;
+			if (!advance(P, error))
+				return FALSE;
+			k = P->cur.kind == TK_WORD ? block_kind(P->cur.text) : -1;
+			if (k < 0)
+				return unexpected(P, error, start ? "COMPONENT, GROUP, ATTRIBUTE, TABLE, ENUM "
+				                  "or PATH after START" : "COMPONENT, GROUP, ATTRIBUTE, "
+				                  "TABLE, ENUM or PATH after END");
+			if (start && k >= BLK_TABLE) {
+				if (!skip_block(P, k, line, col, error))
+					return FALSE;
+				continue;
+			}
+			if (start && k != kind + 1)
+				return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "START %s %s (expected "
+				            "%s)", blocks[k],
+				            kind == BLK_ATTRIBUTE ? "inside an attribute" :
+				            k == BLK_COMPONENT ? "inside a component" : "outside of a group",
+				            kind == BLK_ATTRIBUTE ? "END ATTRIBUTE" :
+				            kind == BLK_COMPONENT ? "START GROUP or END COMPONENT"
+				                                  : "START ATTRIBUTE or END GROUP");
+			if (!start && k != kind)
+				return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "END %s does not close "
+				            "the open block (expected END %s)", blocks[k], blocks[kind]);
+			if (!advance(P, error))
+				return FALSE;
+			if (!start)
+				return TRUE;
+			if (k == BLK_ATTRIBUTE) {
+				Attr *a = g_new0(Attr, 1);
+				a->line = line;
+				a->col = col;
+				g_ptr_array_add(P->gattrs, a);
+				P->attr = a;
+			}
+			if (!parse_block(P, k, error))
+				return FALSE;
+			if (k == BLK_GROUP)
+				finish_group(P);
+			P->attr = NULL;
+			continue;
+		}
+		if (t->kind == TK_WORD && is_keyword(t->text)) {
+			if (!parse_statement(P, kind, error))
+				return FALSE;
+			continue;
+		}
+		if (t->kind == TK_WORD)
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "unknown keyword '%s' "
+			            "(expected NAME, ID, CLASS, KEY, DESCRIPTION, ACCESS, STORAGE, TYPE, "
+			            "VALUE, START or END)", t->text);
+		return unexpected(P, error, "KEYWORD = value, START or END");
+	}
+}
+
+/* [LANGUAGE = "..."] START COMPONENT ... END COMPONENT, and nothing after it. */
+static gboolean
+parse_file(Parser *P, GError **error)
+{
+	int line, col;
+	if (!advance(P, error))
+		return FALSE;
+	while (is_word(&P->cur, "LANGUAGE") || is_word(&P->cur, "PRAGMA"))
+		if (!parse_statement(P, BLK_NONE, error))
+			return FALSE;
+	line = P->cur.line;
+	col = P->cur.col;
+	if (is_word(&P->cur, "START")) {
+		int k;
+		if (!advance(P, error))
+			return FALSE;
+		k = P->cur.kind == TK_WORD ? block_kind(P->cur.text) : -1;
+		if (k > BLK_COMPONENT)
+			return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "START %s outside of a "
+			            "component (expected START COMPONENT)", blocks[k]);
+		if (k < 0)
+			return unexpected(P, error, "COMPONENT after START");
+	} else {
+		return perr(P, error, SMS_MIF_ERROR_SYNTAX, line, col, "expected START COMPONENT (not "
+		            "a DMI MIF)");
+	}
+	if (!advance(P, error) || !parse_block(P, BLK_COMPONENT, error))
+		return FALSE;
+	if (P->cur.kind == TK_EOF)
+		return TRUE;
+	if (is_word(&P->cur, "START"))
+		return perr(P, error, SMS_MIF_ERROR_SYNTAX, P->cur.line, P->cur.col, "a second START "
+		            "(a status MIF holds one component, and nothing after it)");
+	return unexpected(P, error, "the end of the file after END COMPONENT");
+}
+
 gboolean
 sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
               GError **error)
 {
 	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
 	g_autoptr(SmsStatusMif) m = sms_status_mif_new();
 	g_autoptr(GError) local = NULL;
-	/* attributes of the ComponentID group, and the same names seen in the status group */
-	char *id_attr[6] = { NULL }, *st_attr[6] = { NULL };
-	static const char *const id_names[6] = { "Manufacturer", "Product", "Version", "Locale",
-	                                         "Serial Number", "Installation" };
-	Group g = { NULL, NULL, FALSE, FALSE };
-	g_autofree char *attr_name = NULL;
-	g_autofree char *attr_value = NULL;
-	int depth = LVL_TOP, skip = 0, attr_line = 0, components = 0, nlines, desc_line = 0;
-	const char *skip_what = NULL;
+	Parser P = { 0 };
 	gboolean ok = FALSE;
 
 	if (name == NULL)
@@ -159,212 +655,13 @@ sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
 		g_set_error_literal(error, SMS_MIF_ERROR, SMS_MIF_ERROR_ENCODING, local->message);
 		return FALSE;
 	}
-	lines = g_strsplit(text, "\n", -1);
-	nlines = (int)g_strv_length(lines);
-	while (nlines > 1 && g_strstrip(lines[nlines - 1])[0] == '\0')
-		nlines--;            /* errors at the end name the last line with text */
-	for (int i = 0; lines[i]; i++) {
-		int ln = i + 1;
-		char *l = lines[i];
-		char *eq, *word, *rest;
-		const char *what = NULL;
-		gsize wlen;
-
-		l = g_strstrip(l);
-		eq = strchr(l, '=');
-		{
-			/* a // before any '=' starts a comment (after '=' it may be in the value) */
-			char *c = strstr(l, "//");
-			if (c && (eq == NULL || c < eq)) {
-				*c = '\0';
-				l = g_strstrip(l);
-				eq = NULL;
-			}
-		}
-		if (*l == '\0')
-			continue;
-		/* first word */
-		word = l;
-		rest = l;
-		while (*rest && *rest != ' ' && *rest != '\t' && *rest != '=')
-			rest++;
-		wlen = (gsize)(rest - word);
-		if ((wlen == 5 && g_ascii_strncasecmp(word, "START", 5) == 0) ||
-		    (wlen == 3 && g_ascii_strncasecmp(word, "END", 3) == 0)) {
-			gboolean start = g_ascii_toupper(*word) == 'S';
-			const char *what_block = g_strstrip(rest);
-			int level = block_level(what_block);
-			if (skip > 0) {
-				if (is_skipped_block(what_block))
-					skip += start ? 1 : -1;
-				continue;
-			}
-			if (start && is_skipped_block(what_block)) {
-				if (depth == LVL_TOP)
-					goto fail_expected_component;
-				skip = 1;
-				skip_what = "table, enum or path";
-				continue;
-			}
-			if (level < 0) {
-				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected COMPONENT, GROUP, "
-				          "ATTRIBUTE, TABLE, ENUM or PATH after %s, got '%s'",
-				          start ? "START" : "END", what_block);
-				goto out;
-			}
-			if (start) {
-				if (level != depth + 1) {
-					mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "START %s %s (expected "
-					          "%s)", block_names[level],
-					          depth == LVL_TOP ? "outside of a component" :
-					          depth == LVL_ATTRIBUTE ? "inside an attribute" :
-					          level == LVL_COMPONENT ? "inside a component" :
-					          "outside of a group",
-					          depth == LVL_ATTRIBUTE ? "END ATTRIBUTE" :
-					          depth == LVL_TOP ? "START COMPONENT" :
-					          depth == LVL_COMPONENT ? "START GROUP or END COMPONENT"
-					                                 : "START ATTRIBUTE or END GROUP");
-					goto out;
-				}
-				if (level == LVL_COMPONENT && components++ > 0) {
-					mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "a second START COMPONENT "
-					          "(a status MIF holds one component)");
-					goto out;
-				}
-				if (level == LVL_GROUP) {
-					g_clear_pointer(&g.klass, g_free);
-					g_clear_pointer(&g.name, g_free);
-					g.status_group = g.id_group = FALSE;
-				}
-				if (level == LVL_ATTRIBUTE) {
-					g_clear_pointer(&attr_name, g_free);
-					g_clear_pointer(&attr_value, g_free);
-					attr_line = ln;
-				}
-				depth = level;
-				continue;
-			}
-			if (level != depth) {
-				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "END %s does not close the "
-				          "open block (expected %s%s)", block_names[level],
-				          depth == LVL_TOP ? "START COMPONENT" : "END ",
-				          block_names[depth]);
-				goto out;
-			}
-			if (level == LVL_ATTRIBUTE && attr_name) {
-				gboolean is_status = sms_str_equal_ci(attr_name, "Status") ||
-				                     sms_str_equal_ci(attr_name, "InstallStatus");
-				if (g.status_group && is_status) {
-					if (m->status) {
-						g_ptr_array_add(m->warnings, g_strdup_printf(
-							"%s:%d: a second Status attribute (the first one counts)",
-							name, attr_line));
-					} else if (attr_value) {
-						m->status = g_steal_pointer(&attr_value);
-						m->status_line = attr_line;
-					}
-				} else if (g.status_group && sms_str_equal_ci(attr_name, "Description")) {
-					if (m->description)
-						g_ptr_array_add(m->warnings, g_strdup_printf(
-							"%s:%d: a second Description attribute (the first one counts)",
-							name, attr_line));
-					else {
-						m->description = g_steal_pointer(&attr_value);
-						desc_line = attr_line;
-					}
-				} else if (g.id_group || g.status_group) {
-					for (int k = 0; k < 6; k++)
-						if (sms_str_equal_ci(attr_name, id_names[k]) && attr_value)
-							take(g.id_group ? &id_attr[k] : &st_attr[k], &attr_value);
-				}
-			}
-			depth--;
-			continue;
-		}
-		if (skip > 0)
-			continue;
-		if (depth == LVL_TOP && components > 0) {
-			mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected the end of the file "
-			          "after END COMPONENT");
-			goto out;
-		}
-		if (eq == NULL) {
-			if (depth == LVL_TOP)
-				goto fail_expected_component;
-			mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "expected KEYWORD = value, START "
-			          "or END");
-			goto out;
-		}
-		*eq = '\0';
-		{
-			char *key = g_strstrip(l);
-			g_autofree char *val = NULL;
-			gboolean known = FALSE;
-			char *v = eq + 1;
-			for (gsize k = 0; k < G_N_ELEMENTS(keywords) && !known; k++)
-				if (sms_str_equal_ci(key, keywords[k]))
-					known = TRUE;
-			if (!known) {
-				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "unknown keyword '%s' (expected "
-				          "NAME, ID, CLASS, KEY, DESCRIPTION, ACCESS, STORAGE, TYPE or VALUE)",
-				          key);
-				goto out;
-			}
-			if (depth == LVL_TOP && !sms_str_equal_ci(key, "LANGUAGE") &&
-			    !sms_str_equal_ci(key, "PRAGMA"))
-				goto fail_expected_component;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			if (sms_str_equal_ci(key, "TYPE") && g_ascii_strncasecmp(v, "START", 5) == 0) {
-				/* TYPE = START ENUM ... END ENUM */
-				skip = 1;
-				skip_what = "enum";
-				continue;
-			}
-			val = parse_value(v, &what);
-			if (val == NULL) {
-				mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "%s: %s", key, what);
-				goto out;
-			}
-			if (sms_str_equal_ci(key, "ID")) {
-				gint64 id;
-				if (!sms_parse_int(val, 0, G_MAXINT32, &id, NULL)) {
-					mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, ln, "ID: expected a number, "
-					          "got '%s'", val);
-					goto out;
-				}
-			} else if (depth == LVL_COMPONENT && sms_str_equal_ci(key, "NAME")) {
-				g_free(m->component);
-				m->component = g_steal_pointer(&val);
-			} else if (depth == LVL_GROUP && sms_str_equal_ci(key, "CLASS")) {
-				g_free(g.klass);
-				g.klass = g_steal_pointer(&val);
-				g.status_group = g_ascii_strncasecmp(g.klass, "MICROSOFT|JOBSTATUS|", 20) == 0;
-				g.id_group = g_ascii_strncasecmp(g.klass, "DMTF|ComponentID|", 17) == 0;
-			} else if (depth == LVL_GROUP && sms_str_equal_ci(key, "NAME")) {
-				g_free(g.name);
-				g.name = g_steal_pointer(&val);
-			} else if (depth == LVL_ATTRIBUTE && sms_str_equal_ci(key, "NAME")) {
-				g_free(attr_name);
-				attr_name = g_steal_pointer(&val);
-			} else if (depth == LVL_ATTRIBUTE && sms_str_equal_ci(key, "VALUE")) {
-				g_free(attr_value);
-				attr_value = g_steal_pointer(&val);
-			}
-		}
-	}
-	if (skip > 0) {
-		mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, nlines, "unexpected end of file inside "
-		          "a %s block (expected END)", skip_what);
+	P.name = name;
+	P.p = text;
+	P.line = P.col = 1;
+	P.m = m;
+	P.gattrs = g_ptr_array_new_with_free_func(attr_free);
+	if (!parse_file(&P, error))
 		goto out;
-	}
-	if (components == 0 || depth != LVL_TOP) {
-		if (components == 0)
-			goto fail_expected_component;
-		mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, nlines, "unexpected end of file (expected "
-		          "END %s)", block_names[depth]);
-		goto out;
-	}
 	if (m->status == NULL) {
 		g_set_error(error, SMS_MIF_ERROR, SMS_MIF_ERROR_NO_STATUS,
 		            "%s: no Status attribute in a MICROSOFT|JOBSTATUS|1.0 group", name);
@@ -374,31 +671,30 @@ sms_mif_parse(const char *name, const char *data, gsize len, SmsStatusMif **out,
 	if (sms_str_equal_ci(m->status, "Success")) {
 		m->success = TRUE;
 	} else if (!sms_str_equal_ci(m->status, "Failed")) {
-		mif_throw(error, SMS_MIF_ERROR_BAD_STATUS, name, m->status_line, "Status: expected "
-		          "\"Success\" or \"Failed\", got \"%s\"", m->status);
+		perr(&P, error, SMS_MIF_ERROR_BAD_STATUS, m->status_line, m->status_col, "Status: "
+		     "expected \"Success\" or \"Failed\", got \"%s\"", m->status);
 		goto out;
 	}
 	if (m->description && *m->description == '\0')
-		g_ptr_array_add(m->warnings, g_strdup_printf("%s:%d: empty Description (SMS 1.2 logged "
-		                "\"error code = cb\" for it, harmless: KB Q169491)", name, desc_line));
-	take(&m->manufacturer, id_attr[0] ? &id_attr[0] : &st_attr[0]);
-	take(&m->product, id_attr[1] ? &id_attr[1] : &st_attr[1]);
-	take(&m->version, id_attr[2] ? &id_attr[2] : &st_attr[2]);
-	take(&m->locale, id_attr[3] ? &id_attr[3] : &st_attr[3]);
-	take(&m->serial, id_attr[4] ? &id_attr[4] : &st_attr[4]);
-	take(&m->installation, id_attr[5] ? &id_attr[5] : &st_attr[5]);
+		g_ptr_array_add(m->warnings, g_strdup_printf("%s:%d:%d: empty Description (SMS 1.2 "
+		                "logged \"error code = cb\" for it, harmless: KB Q169491)", name,
+		                P.desc_line, P.desc_col));
+	take(&m->manufacturer, P.id_attr[0] ? &P.id_attr[0] : &P.st_attr[0]);
+	take(&m->product, P.id_attr[1] ? &P.id_attr[1] : &P.st_attr[1]);
+	take(&m->version, P.id_attr[2] ? &P.id_attr[2] : &P.st_attr[2]);
+	take(&m->locale, P.id_attr[3] ? &P.id_attr[3] : &P.st_attr[3]);
+	take(&m->serial, P.id_attr[4] ? &P.id_attr[4] : &P.st_attr[4]);
+	take(&m->installation, P.id_attr[5] ? &P.id_attr[5] : &P.st_attr[5]);
 	ok = TRUE;
-	goto out;
-
-fail_expected_component:
-	mif_throw(error, SMS_MIF_ERROR_SYNTAX, name, 1, "expected START COMPONENT (not a DMI MIF)");
 out:
 	for (int k = 0; k < 6; k++) {
-		g_free(id_attr[k]);
-		g_free(st_attr[k]);
+		g_free(P.id_attr[k]);
+		g_free(P.st_attr[k]);
 	}
-	g_free(g.klass);
-	g_free(g.name);
+	g_free(P.cur.text);
+	g_free(P.gclass);
+	g_free(P.gname);
+	g_ptr_array_unref(P.gattrs);
 	if (ok)
 		*out = g_steal_pointer(&m);
 	return ok;

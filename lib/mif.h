@@ -1,19 +1,38 @@
-/* mif.h -- package command status MIFs (notes §3.6) and the .SNI status instruction.
+/* mif.h -- package command status MIFs and the .SNI status instruction.
  *
- * A status MIF is DMI text: START COMPONENT / START GROUP / START ATTRIBUTE blocks
- * (and START TABLE / ENUM / PATH, skipped) with NAME = , ID = , CLASS = , VALUE = ...
- * lines, values "quoted" or bare, // comments, keywords in any case. The group whose
- * CLASS is MICROSOFT|JOBSTATUS|1.0 holds Status ("Success" / "Failed", any case) and
- * Description; the DMTF|ComponentID group holds Manufacturer, Product, Version, Locale,
+ * A status MIF is text in the DMTF MIF syntax (Desktop Management Interface
+ * specification; SMS 1.2 Resource Guide, "Package Command Status MIF File"): a
+ * tokenizer and a small recursive-descent parser, so the layout is free: tokens are
+ * keywords and bare words (case-insensitive: START, NAME, READ-ONLY, STRING(64)),
+ * "strings", '=' and the { , } of table rows; blanks, line ends, blank lines and //
+ * comments only separate them, so `START GROUP NAME = "InstallStatus"` may share a line
+ * (KB Q186415's ISMIF32 output does) and a whole MIF may be one line. The grammar:
+ *
+ *   file      = { LANGUAGE|PRAGMA = value } START COMPONENT body END COMPONENT
+ *   component: NAME/DESCRIPTION/... = value, groups, and START TABLE/ENUM/PATH blocks
+ *              (skipped: nothing in them is status)
+ *   group    : NAME, ID, CLASS, KEY, ... = value, and attributes
+ *   attribute: NAME, ID, ACCESS, STORAGE, TYPE, VALUE, ... = value (TYPE = START ENUM ...
+ *              END ENUM skipped)
+ *   value    = "string" { "string" } | word        (adjacent strings are joined)
+ *
+ * The group whose CLASS is MICROSOFT|JOBSTATUS|1.0 holds Status ("Success" / "Failed",
+ * any case) and Description; the DMTF|ComponentID|1.0 group (DMTF|Component|1.0 in the
+ * SMS 1.2 SDK's sample OFFICE97.MIF) holds Manufacturer, Product, Version, Locale,
  * Serial Number and Installation (taken from the JOBSTATUS group when a writer put them
  * there). Attribute names match case-insensitively. Text is ANSI (Windows-1252), UTF-8
  * or UTF-16 with a BOM; CRLF and a Ctrl-Z at the end are fine.
  *
- * A quoted value ends at the first quote followed only by blanks or a // comment, so
- * paths such as "C:\MSOFFICE\" and texts with // or quotes inside read as written;
- * inside, \" stands for a quote and any other backslash is literal.
+ * Strings as the writers of the time wrote them (none escaped anything): a string may
+ * continue over line ends (the SDK's and KB Q186415's ISMIF32 example), and a line end
+ * with the blanks around it reads as one blank; a string not closed before a line that
+ * starts a block (START / END ...) is an error there. A quote ends the string when what
+ * follows it on its line is nothing, a comment, ',' '}', another string or the next
+ * statement (START/END and a block name, or KEYWORD =); otherwise it is text, so "C:\",
+ * "C:\MSOFFICE\" and texts with quotes in them read as written. Inside, \" is a quote
+ * that does not end the string; any other backslash is itself.
  *
- * Malformed syntax is an error naming "path:line: what was expected"; what a caller does
+ * Malformed syntax is an error "path:line:column: what was expected"; what a caller does
  * with it (SMS 1.2 counted the job as successful, KB Q190135) is the caller's policy.
  */
 #pragma once
@@ -23,7 +42,7 @@
 #define SMS_MIF_ERROR (sms_mif_error_quark())
 GQuark sms_mif_error_quark(void);
 typedef enum {
-	SMS_MIF_ERROR_SYNTAX,      /* path:line: what was expected */
+	SMS_MIF_ERROR_SYNTAX,      /* path:line:column: what was expected */
 	SMS_MIF_ERROR_NO_STATUS,   /* well-formed, but no JOBSTATUS group / Status in it */
 	SMS_MIF_ERROR_BAD_STATUS,  /* Status is neither Success nor Failed */
 	SMS_MIF_ERROR_ENCODING,    /* NUL bytes, broken UTF-16 (byte offset) */
@@ -35,8 +54,8 @@ typedef struct {
 	gboolean success;         /* Status is Success */
 	char *status;             /* as written ("Success", "FAILED", ...) */
 	char *description;        /* NULL when absent */
-	int status_line;          /* line of the Status value */
-	GPtrArray *warnings;      /* char* "path:line: ...": harmless oddities (see below) */
+	int status_line, status_col; /* where the Status attribute starts */
+	GPtrArray *warnings;      /* char* "path:line:column: ...": harmless oddities (below) */
 } SmsStatusMif;
 /* Warnings: an empty Description (SMS 1.2 logged "error code = cb" for it, harmless,
  * KB Q169491), a Status or Description given twice (the first one counts). */

@@ -38,7 +38,8 @@ typedef struct {
 	char *machine;
 	char *box;     /* NULL: no logon server reachable, the files wait in out */
 	char *out;
-	GPtrArray *bases;
+	GPtrArray *bases;  /* delivered whole (their rows deleted) */
+	GPtrArray *sni_first; /* Compat=Q138241: the .SNI delivered, the .PCK not yet, or NULL */
 } Delivered;
 
 /* A command the PCM knows (a pcm_cmds row). */

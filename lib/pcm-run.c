@@ -210,7 +210,8 @@ choose_server(SmsSite *site, const Client *c, const Cmd *cmd)
 }
 
 typedef struct {
-	int duration, exit_code;
+	int duration;
+	gint64 exit_code;         /* 32-bit, signed or not (1603, 3010, 0xC0000005) */
 	char *mif;
 } Outcome;
 
@@ -241,7 +242,7 @@ outcome_for(SmsSite *site, const char *job, const char *machine, Outcome *o)
 		best_star = star;
 		best_id = id;
 		o->duration = sqlite3_column_int(st, 0);
-		o->exit_code = sqlite3_column_int(st, 1);
+		o->exit_code = sqlite3_column_int64(st, 1);
 		g_free(o->mif);
 		o->mif = sms_db_col_text(st, 2);
 	}
@@ -291,6 +292,15 @@ first_word(const char *cmdline)
 	return g_strndup(p, (gsize)(e - p));
 }
 
+/* What the .SNI says of a command whose status MIF read as result: SMS 1.x's PCM left
+ * the MIF to the Despooler and reported only that the command ran (so an .SNI that
+ * arrives without its MIF counts as success, KB Q138241); StatusFrom=exit-code: result. */
+static const char *
+mif_sni_status(SmsSite *site, const char *result)
+{
+	return site->self->status_from == SMS_STATUS_FROM_MIF ? "Executed" : result;
+}
+
 /* Result of a status MIF: Success / Failed; bad syntax counts as success with a warning
  * (KB Q190135). */
 static const char *
@@ -309,11 +319,54 @@ mif_result(SmsSite *site, const Client *c, const Cmd *cmd, const char *path, cha
 	return m->success ? "Success" : "Failed";
 }
 
+/* A command that ran and left no status MIF: its result and *detail from its exit code
+ * (signal: killed by that signal), as the site's StatusFrom= says; *sni_status is what
+ * the .SNI says.
+ *
+ * StatusFrom=mif (SMS 1.x): the PCM did not read exit codes. It reported that the command
+ * ran ("No error was detected while attempting to run the job", the PCM log of KB
+ * Q169491): Success, the .SNI says "Executed" (which the Despooler counts as success).
+ * StatusFrom=exit-code (SMS 2.0 and later): 0 is Success; 3010 (ERROR_SUCCESS_REBOOT_
+ * REQUIRED) and 1641 (ERROR_SUCCESS_REBOOT_INITIATED) are Success with a restart to do
+ * (smsemu restarts nothing; the detail says so); anything else is Failed. */
+static const char *
+exit_result(SmsSite *site, const Client *c, const Cmd *cmd, gint64 code, int signal,
+            const char **sni_status, char **detail, SmsTime now)
+{
+	g_autofree char *what = signal ? g_strdup_printf("killed by signal %d", signal)
+	                               : g_strdup_printf("exit code %" G_GINT64_FORMAT, code);
+	if (site->self->status_from == SMS_STATUS_FROM_MIF) {
+		if (code != 0 || signal) {
+			sms_log(site, PCM, now, "%s: job %s: %s, not read (SMS 1.x took the status from a "
+			        "status MIF only; StatusFrom=exit-code reads it)", c->machine, cmd->job,
+			        what);
+			*detail = g_strdup_printf("%s, not read (no status MIF)", what);
+		}
+		*sni_status = "Executed";
+		return "Success";
+	}
+	if (!signal && (code == 3010 || code == 1641)) {
+		*detail = g_strdup_printf("%s: success, the computer must restart", what);
+		return "Success";
+	}
+	if (!signal && code == 0)
+		return "Success";
+	*detail = g_steal_pointer(&what);
+	return "Failed";
+}
+
+/* The command is done: the .SNI (and status MIF) back, the command executed. result is
+ * what the PCM logs; the .SNI says sni_status (NULL: result). */
 static gboolean
 executed(SmsSite *site, Client *c, Cmd *cmd, const char *server, const char *result,
-         const char *detail, const StatusMif *mif, SmsTime now, GError **error)
+         const char *sni_status, const char *detail, const StatusMif *mif, SmsTime now,
+         GError **error)
 {
-	if (!pcm_write_status(site, c, cmd->job, cmd->site, result, detail, mif, now, error) ||
+	/* SMS 1.x's .SNI only said the command ran; what its status MIF says is the
+	 * Despooler's to read (so an .SNI alone says nothing of a failure, KB Q138241) */
+	gboolean mif_only = sni_status && mif && mif->kind != MIF_NONE;
+	if (!pcm_write_status(site, c, cmd->job, cmd->site, sni_status ? sni_status : result,
+	                      mif_only ? NULL : detail, mif, now, error) ||
 	    !exec_args(site, error, "UPDATE pcm_cmds SET state = 4, result = ?, dist_server = ?, "
 	               "finish_at = ? WHERE machine = ? AND job = ?", "ssiss",
 	               detail ? detail : result, server, now, c->machine, cmd->job))
@@ -344,6 +397,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 	g_auto(SmsFd) lockfd = -1;
 	StatusMif mif = { MIF_NONE, NULL, NULL, FALSE };
 	const char *result = "Failed";
+	const char *sni_status = NULL;
 	int status = 0, depth = 0;
 	pid_t pid;
 	{
@@ -353,7 +407,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 			return FALSE;
 	}
 	if (dir == NULL || !g_file_test(dir, G_FILE_TEST_IS_DIR))
-		return executed(site, c, cmd, server, "Failed", detail = g_strdup_printf(
+		return executed(site, c, cmd, server, "Failed", NULL, detail = g_strdup_printf(
 		                "package directory of %s on %s not found", cmd->package, server), NULL,
 		                now, error);
 	if (sms_path_is_safe_relative(exe)) {
@@ -389,7 +443,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 		int e = errno;
 		if (!sms_db_resume(site->db, depth, error))
 			return FALSE;
-		return executed(site, c, cmd, server, "Failed", detail = g_strdup_printf(
+		return executed(site, c, cmd, server, "Failed", NULL, detail = g_strdup_printf(
 		                "cannot start the command: %s", g_strerror(e)), NULL, now, error);
 	}
 	for (;;) {
@@ -403,7 +457,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 				return FALSE;
 			detail = g_strdup_printf("timed out after %" G_GINT64_FORMAT " s (the command did "
 			                         "not end; killed)", timeout);
-			return executed(site, c, cmd, server, "Failed", detail, NULL, now, error);
+			return executed(site, c, cmd, server, "Failed", NULL, detail, NULL, now, error);
 		}
 		g_usleep(20000);
 	}
@@ -430,6 +484,7 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 	}
 	if (mif_path) {
 		result = mif_result(site, c, cmd, mif_path, &detail, now);
+		sni_status = mif_sni_status(site, result);
 		mif.kind = MIF_MOVE;
 		mif.path = mif_path;
 		if (detail == NULL) {
@@ -441,13 +496,14 @@ run_real(SmsSite *site, Client *c, Cmd *cmd, const char *server, SmsTime now, GE
 			g_free(detail);
 			detail = g_steal_pointer(&d2);
 		}
-	} else if (WIFEXITED(status)) {
-		result = WEXITSTATUS(status) == 0 ? "Success" : "Failed";
-		detail = g_strdup_printf("exit code %d", WEXITSTATUS(status));
 	} else {
-		detail = g_strdup_printf("killed by signal %d", WTERMSIG(status));
+		result = exit_result(site, c, cmd, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+		                     WIFEXITED(status) ? 0 : WTERMSIG(status), &sni_status, &detail,
+		                     now);
+		if (detail == NULL)
+			detail = g_strdup("exit code 0");
 	}
-	return executed(site, c, cmd, server, result, detail, &mif, now, error);
+	return executed(site, c, cmd, server, result, sni_status, detail, &mif, now, error);
 }
 
 static SmsTime
@@ -532,6 +588,7 @@ pcm_finish_command(SmsSite *site, Client *c, Cmd *cmd, SmsTime now, GError **err
 	g_autofree char *detail = NULL;
 	g_autofree char *mif_path = NULL;
 	const char *result;
+	const char *sni_status = NULL;
 	StatusMif mif = { MIF_NONE, NULL, NULL, FALSE };
 	gboolean timed_out;
 	outcome_for(site, cmd->job, c->machine, &o);
@@ -556,19 +613,22 @@ pcm_finish_command(SmsSite *site, Client *c, Cmd *cmd, SmsTime now, GError **err
 		} else if (mif_path && g_file_test(mif_path, G_FILE_TEST_EXISTS)) {
 			/* the status MIF the setup program wrote, passed on as it is */
 			result = mif_result(site, c, cmd, mif_path, &detail, now);
+			sni_status = mif_sni_status(site, result);
 			mif.kind = MIF_COPY;
 			mif.path = mif_path;
 		} else {
 			if (mif_path)
-				sms_log(site, PCM, now, "%s: job %s: status MIF %s not found; the exit code "
-				        "counts", c->machine, cmd->job, mif_path);
-			result = o.exit_code == 0 ? "Success" : "Failed";
-			if (o.exit_code != 0)
-				detail = g_strdup_printf("exit code %d", o.exit_code);
-			mif.kind = MIF_WRITE;
-			mif.product = cmd->package_name ? cmd->package_name : cmd->package;
-			mif.success = o.exit_code == 0;
+				sms_log(site, PCM, now, "%s: job %s: status MIF %s not found", c->machine,
+				        cmd->job, mif_path);
+			result = exit_result(site, c, cmd, o.exit_code, 0, &sni_status, &detail, now);
+			if (site->self->status_from == SMS_STATUS_FROM_EXIT_CODE) {
+				/* the status MIF ISMIF32 would write for it */
+				mif.kind = MIF_WRITE;
+				mif.product = cmd->package_name ? cmd->package_name : cmd->package;
+				mif.success = strcmp(result, "Success") == 0;
+			}
 		}
 	}
-	return executed(site, c, cmd, cmd->dist_server, result, detail, &mif, now, error);
+	return executed(site, c, cmd, cmd->dist_server, result, sni_status, detail, &mif, now,
+	                error);
 }

@@ -3,6 +3,7 @@
 #include "components.h"
 #include "atomic.h"
 #include "db.h"
+#include "despooler.h"
 #include "ini.h"
 #include "ins.h"
 #include "job.h"
@@ -139,12 +140,18 @@ pcm_delivered_free(gpointer p)
 	g_free(d->box);
 	g_free(d->out);
 	g_ptr_array_unref(d->bases);
+	if (d->sni_first)
+		g_ptr_array_unref(d->sni_first);
 	g_free(d);
 }
 
 /* Move a workstation's waiting status files into its logon server's DESPOOLR.BOX,
  * each .PCK before its .SNI. Runs outside the check's transaction (after its commit);
- * what was moved is added to done (its pcm_outbox rows are deleted afterwards). */
+ * what was moved is added to done (its pcm_outbox rows are deleted afterwards).
+ *
+ * With the Despooler's Compat=Q138241 the order of SMS 1.x's PCM (KB Q138241): the .SNI
+ * first, its status MIF at the next check (the row stays, marked sni_sent), so that a
+ * Despooler pass in between finds the .SNI alone. */
 gboolean
 pcm_deliver(SmsSite *site, const char *machine, SmsTime now, GPtrArray *done, GError **error)
 {
@@ -153,26 +160,30 @@ pcm_deliver(SmsSite *site, const char *machine, SmsTime now, GPtrArray *done, GE
 	g_autofree char *box = NULL;
 	g_autofree char *out = outbox_dir(site, machine);
 	g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GArray) mifs = g_array_new(FALSE, FALSE, sizeof(gboolean));
+	g_autoptr(GArray) mifs = g_array_new(FALSE, FALSE, sizeof(int));
+	g_autoptr(GPtrArray) whole = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) sni_first = NULL;
+	gboolean race = FALSE;
 	sqlite3_stmt *st;
 	gboolean row;
 	Delivered *d;
 	if (!pcm_load_client(site, machine, &c, error))
 		return FALSE;
-	st = sms_db_stmt(site->db, "SELECT base, mif FROM pcm_outbox WHERE machine = ? ORDER BY id",
-	                 error);
+	st = sms_db_stmt(site->db, "SELECT base, mif + sni_sent FROM pcm_outbox WHERE machine = ? "
+	                 "ORDER BY id", error);
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, machine);
 	for (;;) {
-		gboolean m;
+		int m;
 		if (!sms_db_step(site->db, st, &row, error))
 			return FALSE;
 		if (!row)
 			break;
 		g_ptr_array_add(bases, sms_db_col_text(st, 0));
-		m = sqlite3_column_int(st, 1) != 0;
+		m = sqlite3_column_int(st, 1);   /* 0 none, 1 a status MIF, 2 only it is left */
 		g_array_append_val(mifs, m);
+		race = race || m == 1;
 	}
 	if (bases->len == 0)
 		return TRUE;
@@ -189,10 +200,23 @@ pcm_deliver(SmsSite *site, const char *machine, SmsTime now, GPtrArray *done, GE
 	box = sms_layout_logon_despool(site, server);
 	if (!sms_mkdir_p(box, error))
 		return FALSE;
+	race = race && sms_despooler_compat(site, "Q138241");
 	for (guint i = 0; i < bases->len; i++) {
 		const char *base = bases->pdata[i];
+		int m = g_array_index(mifs, int, i);
 		gboolean moved;
-		if (g_array_index(mifs, gboolean, i)) {
+		if (race && m == 1) {
+			/* SMS 1.x: the .SNI now, the status MIF at the next check */
+			g_autofree char *from = g_strdup_printf("%s/%s.SNI", out, base);
+			g_autofree char *to = g_strdup_printf("%s/%s.SNI", box, base);
+			if (!move_into(from, to, &moved, error))
+				return FALSE;
+			if (sni_first == NULL)
+				sni_first = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(sni_first, g_strdup(base));
+			continue;
+		}
+		if (m != 0) {
 			g_autofree char *from = g_strdup_printf("%s/%s.PCK", out, base);
 			g_autofree char *to = g_strdup_printf("%s/%s.PCK", box, base);
 			if (!move_into(from, to, &moved, error) || (moved && !sms_fsync_dir(box, error)))
@@ -200,19 +224,21 @@ pcm_deliver(SmsSite *site, const char *machine, SmsTime now, GPtrArray *done, GE
 			if (sms_fault("pcm-between-mif-and-sni", error))
 				return FALSE;
 		}
-		{
+		if (m != 2) {
 			g_autofree char *from = g_strdup_printf("%s/%s.SNI", out, base);
 			g_autofree char *to = g_strdup_printf("%s/%s.SNI", box, base);
 			if (!move_into(from, to, &moved, error))
 				return FALSE;
 		}
+		g_ptr_array_add(whole, g_strdup(base));
 	}
 	if (!sms_fsync_dir(box, error))
 		return FALSE;
 	d = g_new0(Delivered, 1);
 	d->machine = g_strdup(machine);
 	d->box = g_steal_pointer(&box);
-	d->bases = g_steal_pointer(&bases);
+	d->bases = g_steal_pointer(&whole);
+	d->sni_first = g_steal_pointer(&sni_first);
 	g_ptr_array_add(done, d);
 	return TRUE;
 }

@@ -51,6 +51,10 @@ static const SmsMigration pcm_migrations[] = {
 	  "  base TEXT NOT NULL, mif INTEGER NOT NULL, UNIQUE (machine, base));"
 	  "ALTER TABLE pcm_clients ADD COLUMN last_check INTEGER;"
 	},
+	{ 3,
+	  /* Compat=Q138241: the .SNI went first, its status MIF waits for the next check */
+	  "ALTER TABLE pcm_outbox ADD COLUMN sni_sent INTEGER NOT NULL DEFAULT 0;"
+	},
 };
 
 const char *
@@ -266,6 +270,11 @@ deliver_all(SmsSite *site, GPtrArray *machines, SmsTime now, GError **error)
 			if (!exec_args(site, error, "DELETE FROM pcm_outbox WHERE machine = ? AND base = ?",
 			               "ss", d->machine, (const char *)d->bases->pdata[k]))
 				return FALSE;
+		for (guint k = 0; d->box && d->sni_first && k < d->sni_first->len; k++)
+			if (!exec_args(site, error, "UPDATE pcm_outbox SET sni_sent = 1 WHERE machine = ? "
+			               "AND base = ?", "ss", d->machine,
+			               (const char *)d->sni_first->pdata[k]))
+				return FALSE;
 	}
 	if (!sms_txn_commit(&txn, error))
 		return FALSE;
@@ -274,9 +283,13 @@ deliver_all(SmsSite *site, GPtrArray *machines, SmsTime now, GError **error)
 		if (d->box == NULL)
 			sms_log(site, PCM, now, "%s: no logon server reachable; %u status file(s) wait "
 			        "in %s", d->machine, d->bases->len, d->out);
-		else
+		else if (d->bases->len > 0)
 			sms_log(site, PCM, now, "%s: %u status instruction(s) written to %s", d->machine,
 			        d->bases->len, d->box);
+		for (guint k = 0; d->box && d->sni_first && k < d->sni_first->len; k++)
+			sms_log(site, PCM, now, "%s: %s.SNI written to %s before its status MIF, which "
+			        "follows at the next check (Compat=Q138241, as SMS 1.x's PCM did)",
+			        d->machine, (const char *)d->sni_first->pdata[k], d->box);
 	}
 	return TRUE;
 }

@@ -26,12 +26,18 @@
  * than SMS_PCM_SIM_TIMEOUT minutes hangs: it is ended as Failed ("timed out"). Real mode
  * (sms_pcm_set_execute) runs the command line through /bin/sh in the package directory.
  *
- * Status back: a status MIF (the one the command wrote, passed on as it is, or one the
- * PCM writes for the exit code) as <SMSID><seq>.PCK and THEN the .SNI naming it go to
- * the workstation's OUTBOX (workstations/<NAME>/OUTBOX, in the same transaction as the
- * command's state) and are moved, .PCK first, into the logon server's
- * LOGON.SRV/DESPOOLR.BOX once the transaction committed; with no logon server reachable
- * they wait there for the next poll.
+ * Result: the site's StatusFrom (sitedef.h). mif (SMS 1.x): the exit code is not read;
+ * a command that ran is Success, its .SNI says Executed (with or without a status MIF,
+ * which the Despooler reads). exit-code (SMS 2.0+): the status MIF, else 0 Success,
+ * 3010 / 1641 Success with a restart, anything else Failed; the .SNI says that.
+ *
+ * Status back: a status MIF (the one the command wrote, passed on as it is, or with
+ * exit-code one the PCM writes for the exit code) as <SMSID><seq>.PCK and THEN the .SNI
+ * naming it go to the workstation's OUTBOX (workstations/<NAME>/OUTBOX, in the same
+ * transaction as the command's state) and are moved, .PCK first, into the logon
+ * server's LOGON.SRV/DESPOOLR.BOX once the transaction committed; with no logon server
+ * reachable they wait there for the next poll. With the Despooler's Compat=Q138241 the
+ * .SNI goes first and its .PCK at the next check (SMS 1.x's race, KB Q138241).
  *
  * Events: pcm.offered, pcm.countdown (detail: minutes), pcm.executed (detail: Success /
  * Failed), pcm.expired.
@@ -77,9 +83,9 @@ typedef enum {
 #define SMS_PCM_SIM_TIMEOUT (24 * 60)
 
 /* Real mode (pcm --execute): commands run through /bin/sh in the package directory
- * with a timeout (SMSEMU_PCM_TIMEOUT seconds, default 600); the exit code, or a status
- * MIF the command wrote into workstations/<NAME>/WINDOWS after it started, is the
- * result. Otherwise commands are simulated from pcm_outcomes. */
+ * with a timeout (SMSEMU_PCM_TIMEOUT seconds, default 600); a status MIF the command
+ * wrote into workstations/<NAME>/WINDOWS after it started, or the exit code as
+ * StatusFrom says, is the result. Otherwise commands are simulated from pcm_outcomes. */
 void sms_pcm_set_execute(gboolean execute);
 
 /* A user logged on: the PCM (re)starts, reads SMS.INI (PollingInterval,

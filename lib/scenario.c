@@ -5,6 +5,8 @@
 #include "query.h"
 #include "reg.h"
 
+#include <errno.h>
+
 G_DEFINE_QUARK(sms-scenario-error-quark, sms_scenario_error)
 
 static void
@@ -242,9 +244,21 @@ parse_outcome(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, 
 	if (!sms_ini_get_int(ini, sec, "Duration", 0, 100000, 5, &n, error))
 		return FALSE;
 	o->duration = (int)n;
-	if (!sms_ini_get_int(ini, sec, "ExitCode", -255, 255, 0, &n, error))
-		return FALSE;
-	o->exit_code = (int)n;
+	/* a Windows exit code is 32 bits: 1603, 3010, -1073741819 or 0xC0000005 */
+	if ((v = sms_ini_section_get(sec, "ExitCode")) && *v) {
+		const char *p = v;
+		gboolean hex = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'));
+		char *end = NULL;
+		errno = 0;
+		n = hex ? (gint64)g_ascii_strtoull(p + 2, &end, 16) : g_ascii_strtoll(p, &end, 10);
+		if (errno != 0 || end == p + (hex ? 2 : 0) || *end != '\0' || n < G_MININT32 ||
+		    n > G_MAXUINT32)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "ExitCode"),
+			                     SMS_INI_ERROR_BAD_VALUE, "ExitCode: expected a 32-bit exit "
+			                     "code (-2147483648 to 4294967295, or 0x0 to 0xFFFFFFFF), got "
+			                     "'%s'", v);
+		o->exit_code = n;
+	}
 	if ((v = sms_ini_section_get(sec, "StatusMIF")) && *v) {
 		o->status_mif = sms_resolve_path(dir, v);
 		if (!g_file_test(o->status_mif, G_FILE_TEST_IS_REGULAR))

@@ -47,7 +47,7 @@ typedef struct {
 	char *job;             /* scenario job name */
 	GPtrArray *workstations; /* char*, or a single "*" */
 	int duration;          /* minutes */
-	int exit_code;
+	gint64 exit_code;      /* 32-bit Windows exit code (-2147483648 .. 4294967295) */
 	char *status_mif;      /* absolute or NULL */
 	int line;
 } SmsScnOutcome;

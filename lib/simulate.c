@@ -441,7 +441,7 @@ seed_locks_and_outcomes(Sim *sim, GError **error)
 				sms_db_bind_text(st, 1, jid);
 				sms_db_bind_text(st, 2, m);
 				sqlite3_bind_int(st, 3, o->duration);
-				sqlite3_bind_int(st, 4, o->exit_code);
+				sqlite3_bind_int64(st, 4, o->exit_code);
 				sms_db_bind_text(st, 5, o->status_mif);
 				if (!sms_db_step_done(site->db, st, error))
 					return FALSE;

@@ -218,6 +218,15 @@ parse_site(SmsWorldDef *w, SmsIni *ini, SmsIniSection *sec, const char *arg, GEr
 			                     SMS_INI_ERROR_BAD_VALUE,
 			                     "CopyMode: expected staged or legacy, got '%s'", v);
 	}
+	s->status_from = SMS_STATUS_FROM_MIF;
+	if ((v = sms_ini_section_get(sec, "StatusFrom")) && *v) {
+		if (sms_str_equal_ci(v, "exit-code"))
+			s->status_from = SMS_STATUS_FROM_EXIT_CODE;
+		else if (!sms_str_equal_ci(v, "mif"))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "StatusFrom"),
+			                     SMS_INI_ERROR_BAD_VALUE,
+			                     "StatusFrom: expected mif or exit-code, got '%s'", v);
+	}
 	/* ParentAddress= is shorthand for an [Address <parent>] section (site.ini). */
 	if ((v = sms_ini_section_get(sec, "ParentAddress")) && *v) {
 		SmsAddressDef *a;
@@ -233,7 +242,7 @@ parse_site(SmsWorldDef *w, SmsIni *ini, SmsIniSection *sec, const char *arg, GEr
 	}
 	return sms_ini_section_check_unused(ini, sec,
 		"Name, Parent, ParentAddress, Response, ServiceAccount, PCMPollingInterval, "
-		"InstructionSharePoint, CopyMode", error);
+		"InstructionSharePoint, CopyMode, StatusFrom", error);
 }
 
 static gboolean
@@ -722,6 +731,12 @@ append_range_or_list(GString *out, GPtrArray *names)
 		g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
 }
 
+const char *
+sms_status_from_name(SmsStatusFrom f)
+{
+	return f == SMS_STATUS_FROM_EXIT_CODE ? "exit-code" : "mif";
+}
+
 char *
 sms_world_def_to_site_ini(SmsWorldDef *w, const char *code)
 {
@@ -731,10 +746,11 @@ sms_world_def_to_site_ini(SmsWorldDef *w, const char *code)
 	g_return_val_if_fail(s != NULL, NULL);
 	g_string_append_printf(out, "\n[Site %s]\nName=%s\nParent=%s\nResponse=%s\n"
 	                       "ServiceAccount=%s\nPCMPollingInterval=%d\nInstructionSharePoint=%s\n"
-	                       "CopyMode=%s\n", s->code, s->name, s->parent ? s->parent : "",
-	                       sms_response_name(s->response), s->service_account, s->pcm_polling,
-	                       s->instruction_share,
-	                       s->copy_mode == SMS_COPY_LEGACY ? "legacy" : "staged");
+	                       "CopyMode=%s\nStatusFrom=%s\n", s->code, s->name,
+	                       s->parent ? s->parent : "", sms_response_name(s->response),
+	                       s->service_account, s->pcm_polling, s->instruction_share,
+	                       s->copy_mode == SMS_COPY_LEGACY ? "legacy" : "staged",
+	                       sms_status_from_name(s->status_from));
 	for (guint i = 0; i < w->addresses->len; i++) {
 		SmsAddressDef *a = w->addresses->pdata[i];
 		if (g_strcmp0(a->code, code) != 0)

@@ -34,6 +34,13 @@ gboolean sms_response_parse(const char *s, SmsResponse *out);
 
 typedef enum { SMS_COPY_STAGED, SMS_COPY_LEGACY } SmsCopyMode;
 
+/* Where a package command's result comes from (StatusFrom=): SMS 1.x took it from a
+ * status MIF only, the exit code was never read (a command that ran is a success unless
+ * its status MIF says Failed); SMS 2.0 and later read the exit code when there is no
+ * status MIF (0 success, 3010 and 1641 success with a restart, anything else failure). */
+typedef enum { SMS_STATUS_FROM_MIF, SMS_STATUS_FROM_EXIT_CODE } SmsStatusFrom;
+const char *sms_status_from_name(SmsStatusFrom f);      /* "mif", "exit-code" */
+
 enum {
 	SMS_ROLE_SITE = 1 << 0,
 	SMS_ROLE_LOGON = 1 << 1,
@@ -49,6 +56,7 @@ typedef struct {
 	int pcm_polling;         /* minutes, default 60 */
 	char *instruction_share; /* default "pcins.box" */
 	SmsCopyMode copy_mode;
+	SmsStatusFrom status_from; /* default SMS_STATUS_FROM_MIF */
 	int line;
 } SmsSiteDef;
 

@@ -22,7 +22,8 @@
  * Order (KB Q138241): SMS 1.2's PCM wrote the .SNI before the status MIF (.PCK), and a
  * Despooler that saw the .SNI alone reported a failed command as complete. Writers put
  * the status MIF in place first, then the .SNI that names it: sms_sni_deliver does both
- * in that order; a caller writing the two files itself must keep it.
+ * in that order; a caller writing the two files itself must keep it. (The PCM breaks it
+ * on purpose only under the Despooler's Compat=Q138241, to reproduce the race.)
  */
 #pragma once
 #include "common.h"

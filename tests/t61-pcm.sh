@@ -1,7 +1,8 @@
 #!/bin/sh
 # pcm through the program: real mode (--execute: commands run through /bin/sh in the
-# package directory; the exit code, or a status MIF written into the workstation's
-# Windows directory, is the result and the MIF is passed on as it is; a command that
+# package directory; a status MIF written into the workstation's Windows directory is
+# the result and is passed on as it is, the exit code is not read (SMS 1.x, the default
+# StatusFrom=mif; t62-status.sh tests StatusFrom=exit-code); a command that
 # hangs is killed after SMSEMU_PCM_TIMEOUT seconds and reported Failed), PCMSVC32
 # (--service), a crash before the commit re-run without duplicate status, and the
 # client daemon (pcm run: acts on the clock, SIGHUP re-reads SMS.INI, SIGTERM stops).
@@ -87,7 +88,10 @@ check_grep "system task executed" "A0100005 .*Executed.*exit code 0" "$T/slist"
 check_fails "Execute on a command that is not offered" pcm --site "$S" --workstation WKS0001 execute A0100001
 logon --site "$S" poll >/dev/null; despooler --site "$S" poll >/dev/null
 jobsvc --site "$S" job show A0100002 > "$T/j2"
-check_grep "a failed command makes the computer Retrying" "WKS0001 .*Retrying" "$T/j2"
+check_grep "SMS 1.x did not read exit codes: exit code 3 leaves the computer Complete" \
+	"WKS0001 .*Complete .*exit code 3, not read" "$T/j2"
+jobsvc --site "$S" job show A0100003 > "$T/j3"
+check_grep "a Failed status MIF makes the computer Retrying" "WKS0001 .*Retrying .*Setup could not write" "$T/j3"
 jobsvc --site "$S" job show A0100001 > "$T/j1"
 check_grep "a successful one Complete" "WKS0001 .*Complete" "$T/j1"
 

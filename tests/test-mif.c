@@ -45,7 +45,7 @@ test_samples(void)
 	/* an attribute left open: the line where END GROUP came */
 	g_assert_false(sms_mif_load(bad_path, &c, &error));
 	g_assert_error(error, SMS_MIF_ERROR, SMS_MIF_ERROR_SYNTAX);
-	where = g_strdup_printf("%s:30: END GROUP does not close the open block (expected END "
+	where = g_strdup_printf("%s:30:2: END GROUP does not close the open block (expected END "
 	                        "ATTRIBUTE)", bad_path);
 	g_assert_cmpstr(error->message, ==, where);
 	g_assert_null(c);
@@ -60,6 +60,120 @@ test_samples(void)
 	g_assert_cmpstr(d->component, ==, "Workstation");
 	g_assert_cmpstr(d->description, ==, "Not enough disk space on drive C:\\");
 	g_assert_null(d->manufacturer);
+}
+
+static SmsStatusMif *
+load_data(const char *file)
+{
+	g_autofree char *path = g_build_filename("tests", "data", "mif", file, NULL);
+	g_autofree char *full = sms_test_srcpath(path);
+	SmsStatusMif *m = NULL;
+	g_autoptr(GError) error = NULL;
+	if (!sms_mif_load(full, &m, &error))
+		g_error("%s: %s", file, error->message);
+	return m;
+}
+
+/* Every status MIF printed in the KB articles and SDK / Resource Guide pages, typed in
+ * (tests/data/mif/README.md says which file comes from where). */
+static void
+test_documented(void)
+{
+	static const char *const smsdesc = "The most effective multi-site management system that "
+		"provides integrated desktop management for customers with medium to large Windows "
+		"environments.";
+	/* KB Q186415: START GROUP and NAME = on one line, a Description over three lines,
+	 * Failed (the line-based reader called this malformed, and so successful) */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("kb-q186415-ismif32.mif");
+		g_assert_false(m->success);
+		g_assert_cmpstr(m->status, ==, "Failed");
+		g_assert_cmpint(m->status_line, ==, 59);
+		g_assert_cmpint(m->status_col, ==, 10);
+		g_assert_cmpstr(m->component, ==, "WORKSTATION");
+		g_assert_cmpstr(m->manufacturer, ==, "Microsoft");
+		g_assert_cmpstr(m->product, ==, "SMS");
+		g_assert_cmpstr(m->version, ==, "1.2");
+		g_assert_cmpstr(m->locale, ==, "");
+		g_assert_cmpstr(m->serial, ==, "");
+		g_assert_cmpstr(m->installation, ==, "DateTime");
+		g_assert_cmpstr(m->description, ==, smsdesc);
+		g_assert_cmpuint(strlen(m->description), <=, 148);     /* its TYPE = STRING(148) */
+		g_assert_cmpuint(m->warnings->len, ==, 0);
+	}
+	/* KB Q166833's example: Success, whatever its Description says */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("kb-q166833-example.mif");
+		g_assert_true(m->success);
+		g_assert_cmpstr(m->manufacturer, ==, "Jamalz");
+		g_assert_cmpstr(m->product, ==, "JamalTest");
+		g_assert_cmpstr(m->version, ==, "3.15");
+		g_assert_null(m->locale);
+		g_assert_cmpstr(m->serial, ==, "01122121r");
+		g_assert_cmpstr(m->installation, ==, "12/12/95");
+		g_assert_cmpstr(m->description, ==, "ErrorJamalz");
+	}
+	/* the SDK's copy of KB Q186415's example: same reading */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("sdk-ismif32-example.mif");
+		g_assert_false(m->success);
+		g_assert_cmpstr(m->product, ==, "SMS");
+		g_assert_cmpstr(m->description, ==, smsdesc);
+	}
+	/* the SDK's OFFICE97.MIF: NAME="x" without blanks, class DMTF|Component|1.0 */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("sdk-office97.mif");
+		g_assert_true(m->success);
+		g_assert_cmpstr(m->manufacturer, ==, "Microsoft");
+		g_assert_cmpstr(m->product, ==, "Office 97");
+		g_assert_cmpstr(m->version, ==, "999.999");
+		g_assert_cmpstr(m->locale, ==, "ENU");
+		g_assert_cmpstr(m->serial, ==, "1234");
+		g_assert_cmpstr(m->description, ==, "Completed Successfully");
+	}
+	/* the Resource Guide's template: TYPE = STRING (255), blanks after values */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("rg-template.mif");
+		g_assert_false(m->success);
+		g_assert_cmpstr(m->manufacturer, ==, "Manufacturer");
+		g_assert_cmpstr(m->serial, ==, "Serial Number");
+		g_assert_cmpstr(m->installation, ==, "Date Time");
+		g_assert_cmpstr(m->description, ==, "Error Message");
+	}
+	/* KB Q169491: VALUE = "" for the Description: a warning, still a success */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("kb-q169491-empty-description.mif");
+		g_autofree char *path = sms_test_srcpath("tests/data/mif/kb-q169491-empty-description.mif");
+		g_autofree char *want = g_strdup_printf("%s:15:9: empty Description", path);
+		g_assert_true(m->success);
+		g_assert_cmpstr(m->description, ==, "");
+		g_assert_cmpuint(m->warnings->len, ==, 1);
+		g_assert_true(g_str_has_prefix(m->warnings->pdata[0], want));
+	}
+	/* KB Q239534's piece of MIF: two statements on one line */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("kb-q239534-date-fragment.mif");
+		g_assert_true(m->success);
+		g_assert_cmpstr(m->installation, ==, "20311011051024.000000+000");
+		g_assert_null(m->description);
+	}
+	/* free form: all on one line, lower case, adjacent strings joined */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("joined-one-line.mif");
+		g_assert_false(m->success);
+		g_assert_cmpint(m->status_line, ==, 1);
+		g_assert_cmpint(m->status_col, ==, 114);
+		g_assert_cmpstr(m->description, ==, "Setup could not find C:\\MSOFFICE\\");
+	}
+	/* one token a line, comments and blank lines, the Status after the Description */
+	{
+		g_autoptr(SmsStatusMif) m = load_data("spread-out.mif");
+		g_assert_false(m->success);
+		g_assert_cmpstr(m->status, ==, "FAILED");
+		g_assert_cmpint(m->status_line, ==, 18);
+		g_assert_cmpstr(m->component, ==, "WORKSTATION");
+		g_assert_cmpstr(m->description, ==, "Not enough disk space on drive C:\\");
+	}
 }
 
 static void
@@ -113,6 +227,56 @@ test_features(void)
 	g_assert_cmpint(m->status_line, ==, 20);
 	g_assert_cmpstr(m->product, ==, "Soci\xc3\xa9t\xc3\xa9 App");
 	g_assert_cmpstr(m->description, ==, "see http://example/ and \"readme\"");
+	/* a ComponentID group without a CLASS is known by its NAME; a CLASS after the
+	 * attributes counts */
+	{
+		const char *t2 = "START COMPONENT NAME = \"W\"\n"
+			"START GROUP NAME = \"ComponentID\" START ATTRIBUTE NAME = \"Product\" "
+			"VALUE = \"P\" END ATTRIBUTE END GROUP\n"
+			"START GROUP START ATTRIBUTE NAME = \"Status\" VALUE = \"Success\" END ATTRIBUTE\n"
+			"CLASS = \"MICROSOFT|JOBSTATUS|1.0\" END GROUP END COMPONENT\n";
+		g_autoptr(SmsStatusMif) m2 = NULL;
+		g_assert_true(sms_mif_parse("g.mif", t2, strlen(t2), &m2, &error));
+		g_assert_cmpstr(m2->product, ==, "P");
+		g_assert_true(m2->success);
+		g_assert_cmpint(m2->status_line, ==, 3);
+	}
+}
+
+/* How a Description string reads, written as the writers of the time wrote them. */
+static void
+test_strings(void)
+{
+	static const struct {
+		const char *value, *want;
+	} cases[] = {
+		{ "\"plain\"", "plain" },
+		{ "\"joined\" \"strings\"", "joinedstrings" },
+		{ "\"joined\"\n  // a comment between\n  \" over lines\"", "joined over lines" },
+		{ "\"a comment after\"// x \"y\"", "a comment after" },
+		{ "\"He said \"no\" twice\"", "He said \"no\" twice" },
+		{ "\"an \\\"escaped\\\" quote\"", "an \"escaped\" quote" },
+		{ "\"C:\\\"", "C:\\" },
+		{ "\"C:\\MSOFFICE\\\" END ATTRIBUTE START ATTRIBUTE NAME = \"x\"", "C:\\MSOFFICE\\" },
+		{ "\"see http://example/\"", "see http://example/" },
+		{ "\"line one   \n\n     line two\"", "line one line two" },
+		{ "\"\"", "" },
+		{ "bare-word", "bare-word" },
+		{ "\"tab\tinside\"", "tab\tinside" },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = g_strdup_printf(
+			"START COMPONENT NAME = \"W\" START GROUP CLASS = \"MICROSOFT|JOBSTATUS|1.0\"\n"
+			"START ATTRIBUTE NAME = \"Status\" VALUE = \"Failed\" END ATTRIBUTE\n"
+			"START ATTRIBUTE NAME = \"Description\" VALUE = %s\nEND ATTRIBUTE\n"
+			"END GROUP END COMPONENT\n", cases[i].value);
+		g_autoptr(SmsStatusMif) m = NULL;
+		g_autoptr(GError) error = NULL;
+		if (!sms_mif_parse("s.mif", text, strlen(text), &m, &error))
+			g_error("case %" G_GSIZE_FORMAT ": %s", i, error->message);
+		g_assert_cmpstr(m->description, ==, cases[i].want);
+		g_assert_false(m->success);
+	}
 }
 
 static void
@@ -145,9 +309,9 @@ test_utf16_and_warnings(void)
 	g_assert_false(m->success);                  /* the first Status counts */
 	g_assert_cmpstr(m->description, ==, "");
 	g_assert_cmpuint(m->warnings->len, ==, 2);
-	g_assert_cmpstr(m->warnings->pdata[0], ==, "u.mif:18: a second Status attribute (the first "
+	g_assert_cmpstr(m->warnings->pdata[0], ==, "u.mif:18:1: a second Status attribute (the first "
 	                "one counts)");
-	g_assert_nonnull(strstr(m->warnings->pdata[1], "u.mif:22: empty Description"));
+	g_assert_nonnull(strstr(m->warnings->pdata[1], "u.mif:22:1: empty Description"));
 }
 
 static void
@@ -162,41 +326,59 @@ test_errors(void)
 		int code;
 		const char *message;
 	} cases[] = {
-		{ "", SMS_MIF_ERROR_SYNTAX, "e.mif:1: expected START COMPONENT (not a DMI MIF)" },
-		{ "[PDF]\nVersion=1.0\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:1: expected START COMPONENT (not a DMI MIF)" },
-		{ "START GROUP\n", SMS_MIF_ERROR_SYNTAX, "e.mif:1: START GROUP outside of a component "
-		  "(expected START COMPONENT)" },
-		{ HEAD "START COMPONENT\n", SMS_MIF_ERROR_SYNTAX, "e.mif:6: START COMPONENT inside a "
+		{ "", SMS_MIF_ERROR_SYNTAX, "e.mif:1:1: expected START COMPONENT (not a DMI MIF)" },
+		{ "\n\n  [PDF]\nVersion=1.0\n", SMS_MIF_ERROR_SYNTAX,
+		  "e.mif:3:3: expected START COMPONENT (not a DMI MIF)" },
+		{ "START GROUP\n", SMS_MIF_ERROR_SYNTAX, "e.mif:1:1: START GROUP outside of a "
+		  "component (expected START COMPONENT)" },
+		{ HEAD "START COMPONENT\n", SMS_MIF_ERROR_SYNTAX, "e.mif:6:1: START COMPONENT inside a "
 		  "component (expected START ATTRIBUTE or END GROUP)" },
-		{ HEAD "START ATTRIBUTE\nSTART ATTRIBUTE\n", SMS_MIF_ERROR_SYNTAX, "e.mif:7: START "
+		{ HEAD "START ATTRIBUTE\nSTART ATTRIBUTE\n", SMS_MIF_ERROR_SYNTAX, "e.mif:7:1: START "
 		  "ATTRIBUTE inside an attribute (expected END ATTRIBUTE)" },
-		{ HEAD "START THING\n", SMS_MIF_ERROR_SYNTAX, "e.mif:6: expected COMPONENT, GROUP, "
+		{ HEAD "START THING\n", SMS_MIF_ERROR_SYNTAX, "e.mif:6:7: expected COMPONENT, GROUP, "
 		  "ATTRIBUTE, TABLE, ENUM or PATH after START, got 'THING'" },
-		{ HEAD "END COMPONENT\n", SMS_MIF_ERROR_SYNTAX, "e.mif:6: END COMPONENT does not close "
-		  "the open block (expected END GROUP)" },
+		{ HEAD "  END COMPONENT\n", SMS_MIF_ERROR_SYNTAX, "e.mif:6:3: END COMPONENT does not "
+		  "close the open block (expected END GROUP)" },
 		{ HEAD STATUS("\"Success\"") "NAME \"x\"\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:10: expected KEYWORD = value, START or END" },
+		  "e.mif:10:6: expected '=' after NAME, got the string \"x\"" },
 		{ HEAD STATUS("\"Success\"") "VALEU = \"x\"\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:10: unknown keyword 'VALEU'" },
+		  "e.mif:10:1: unknown keyword 'VALEU'" },
+		{ HEAD STATUS("\"Success\"") "= \"x\"\n", SMS_MIF_ERROR_SYNTAX,
+		  "e.mif:10:1: expected KEYWORD = value, START or END, got '='" },
+		/* a string runs on over line ends, but not into the next block */
 		{ HEAD STATUS("\"Success") TAIL, SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:8: VALUE: expected a closing '\"' on the same line" },
+		  "e.mif:8:9: the string that starts here is not closed (expected '\"' before the "
+		  "next block)" },
+		{ HEAD STATUS("\"Suc  \n  cess\"") TAIL, SMS_MIF_ERROR_BAD_STATUS,
+		  "e.mif:6:1: Status: expected \"Success\" or \"Failed\", got \"Suc cess\"" },
+		{ HEAD "START ATTRIBUTE\nVALUE = \"Success\nand more\n", SMS_MIF_ERROR_SYNTAX,
+		  "e.mif:7:9: the string that starts here is not closed (expected '\"' before the end "
+		  "of the file)" },
 		{ HEAD STATUS("\"Success\" extra") TAIL, SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:8: VALUE: unexpected text after the closing '\"'" },
-		{ HEAD STATUS("") TAIL, SMS_MIF_ERROR_SYNTAX, "e.mif:8: VALUE: expected a value after "
-		  "'='" },
-		{ HEAD "ID = two\n" TAIL, SMS_MIF_ERROR_SYNTAX, "e.mif:6: ID: expected a number, got "
+		  "e.mif:8:19: unexpected text after the closing '\"' of a string" },
+		{ HEAD STATUS("\"Success\"") "extra\n" TAIL, SMS_MIF_ERROR_SYNTAX,
+		  "e.mif:10:1: unknown keyword 'extra'" },
+		{ HEAD STATUS("") TAIL, SMS_MIF_ERROR_SYNTAX, "e.mif:9:1: VALUE: expected a value after "
+		  "'=', got 'END'" },
+		{ HEAD "ID = two\n" TAIL, SMS_MIF_ERROR_SYNTAX, "e.mif:6:6: ID: expected a number, got "
 		  "'two'" },
+		{ HEAD "ID = 0x1G\n" TAIL, SMS_MIF_ERROR_SYNTAX, "e.mif:6:6: ID: expected a number, got "
+		  "'0x1G'" },
+		{ HEAD "TYPE = START TABLE\n" TAIL, SMS_MIF_ERROR_SYNTAX, "e.mif:6:14: expected ENUM "
+		  "after TYPE = START, got 'TABLE'" },
 		{ HEAD STATUS("\"Success\"") TAIL "NAME = \"x\"\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:12: expected the end of the file after END COMPONENT" },
+		  "e.mif:12:1: expected the end of the file after END COMPONENT, got 'NAME'" },
 		{ HEAD STATUS("\"Success\"") TAIL "START COMPONENT\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:12: a second START COMPONENT" },
+		  "e.mif:12:1: a second START" },
 		{ HEAD STATUS("\"Success\"") "END GROUP\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:10: unexpected end of file (expected END COMPONENT)" },
-		{ HEAD "START TABLE\n{1}\n", SMS_MIF_ERROR_SYNTAX,
-		  "e.mif:7: unexpected end of file inside a table, enum or path block (expected END)" },
+		  "e.mif:10:10: expected END COMPONENT, got the end of the file" },
+		{ HEAD "  START TABLE\n{1}\n", SMS_MIF_ERROR_SYNTAX,
+		  "e.mif:6:3: START TABLE is not closed (expected END TABLE before the end of the "
+		  "file)" },
+		{ HEAD "START TABLE\n{1}\nEND ENUM\n", SMS_MIF_ERROR_SYNTAX,
+		  "e.mif:8:1: END ENUM does not close the open block (expected END TABLE)" },
 		{ HEAD STATUS("\"Maybe\"") TAIL, SMS_MIF_ERROR_BAD_STATUS,
-		  "e.mif:6: Status: expected \"Success\" or \"Failed\", got \"Maybe\"" },
+		  "e.mif:6:1: Status: expected \"Success\" or \"Failed\", got \"Maybe\"" },
 		{ "START COMPONENT\nNAME = \"W\"\nSTART GROUP\nCLASS = \"DMTF|ComponentID|1.0\"\n"
 		  STATUS("\"Success\"") TAIL, SMS_MIF_ERROR_NO_STATUS,
 		  "e.mif: no Status attribute in a MICROSOFT|JOBSTATUS|1.0 group" },
@@ -319,7 +501,9 @@ main(int argc, char **argv)
 {
 	sms_test_init(&argc, &argv);
 	g_test_add_func("/mif/samples", test_samples);
+	g_test_add_func("/mif/documented", test_documented);
 	g_test_add_func("/mif/features", test_features);
+	g_test_add_func("/mif/strings", test_strings);
 	g_test_add_func("/mif/utf16-and-warnings", test_utf16_and_warnings);
 	g_test_add_func("/mif/errors", test_errors);
 	g_test_add_func("/mif/write", test_write);

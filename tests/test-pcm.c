@@ -310,29 +310,25 @@ test_path(void)
 	g_assert_true(sms_pcm_site_pass(site, now, &error));   /* not the Maintenance Manager */
 	g_assert_no_error(error);
 	ev = events_of(site, "AHEAD");
+	/* SMS 1.x: the command ran, nothing says otherwise (StatusFrom=mif) */
 	g_assert_cmpstr(ev, ==, "08:00 pcm.offered A0100001\n"
 	                        "08:30 pcm.countdown A0100001\n"
 	                        "08:40 pcm.executed A0100001 Success\n");
 	server = cmd_field(site, "AHEAD", "A0100001", "dist_server");
 	g_assert_cmpstr(server, ==, "SRV01");
 	g_assert_false(sms_share_is_locked(site, "SRV01", "A0100001", now, NULL));
-	/* status MIF (.PCK) and the .SNI naming it, in the logon server's DESPOOLR.BOX */
+	/* the .SNI in the logon server's DESPOOLR.BOX; no status MIF (the setup program
+	 * wrote none, and SMS 1.x's PCM wrote none of its own) */
 	files = box_files(site, "SRV01");
-	g_assert_cmpuint(files->len, ==, 2);
-	g_assert_cmpstr(files->pdata[0], ==, "A0101000001.PCK");
-	g_assert_cmpstr(files->pdata[1], ==, "A0101000001.SNI");
+	g_assert_cmpuint(files->len, ==, 1);
+	g_assert_cmpstr(files->pdata[0], ==, "A0101000001.SNI");
 	sni = load_sni(site, "SRV01", "A0101000001.SNI");
-	g_assert_cmpstr(sni->status, ==, "Success");
-	g_assert_cmpstr(sni->mif, ==, "A0101000001.PCK");
+	g_assert_cmpstr(sni->status, ==, "Executed");
+	g_assert_null(sni->mif);
 	g_assert_cmpstr(sni->job_id, ==, "A0100001");
 	g_assert_cmpstr(sni->smsid, ==, "A0101000");
 	g_assert_cmpint(sni->time, ==, at("10:10"));   /* the workstation's clock */
-	{
-		g_autofree char *box = sms_layout_logon_despool(site, "SRV01");
-		g_autofree char *p = g_build_filename(box, "A0101000001.PCK", NULL);
-		g_assert_true(sms_mif_load(p, &mif, &error));
-		g_assert_true(mif->success);
-	}
+	g_assert_null(mif);
 	/* LastPCMFileTime: the date of the instruction file it read, on the site's virtual
 	 * clock (the check at 08:00 read it), not the host's file time */
 	{
@@ -354,7 +350,7 @@ test_path(void)
 		g_autofree char *p1 = g_build_filename(receive, "A0101000001.PCK", NULL);
 		g_autofree char *p2 = g_build_filename(receive, "A0101000001.SNI", NULL);
 		g_autoptr(GPtrArray) left = box_files(site, "SRV01");
-		g_assert_true(g_file_test(p1, G_FILE_TEST_EXISTS));
+		g_assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
 		g_assert_true(g_file_test(p2, G_FILE_TEST_EXISTS));
 		g_assert_cmpuint(left->len, ==, 0);
 	}
@@ -675,14 +671,14 @@ test_forced_disconnect(void)
 }
 
 static void
-add_outcome(SmsSite *site, const char *job, int duration, int exit_code, const char *mif)
+add_outcome(SmsSite *site, const char *job, int duration, gint64 exit_code, const char *mif)
 {
 	sqlite3_stmt *st = sms_db_stmt(site->db, "INSERT INTO pcm_outcomes(job, machine, duration, "
 	                               "exit_code, status_mif) VALUES (?, '*', ?, ?, ?)", NULL);
 	g_assert_nonnull(st);
 	sms_db_bind_text(st, 1, job);
 	sqlite3_bind_int(st, 2, duration);
-	sqlite3_bind_int(st, 3, exit_code);
+	sqlite3_bind_int64(st, 3, exit_code);
 	sms_db_bind_text(st, 4, mif);
 	g_assert_true(sms_db_step_done(site->db, st, NULL));
 }
@@ -697,8 +693,10 @@ same_bytes(const char *a, const char *b)
 	       lx == ly && memcmp(x, y, lx) == 0;
 }
 
+/* The scenario's outcomes: an exit code, a status MIF (Failed / malformed), a command
+ * that never ends; with exit_code, StatusFrom=exit-code (SMS 2.0 and later). */
 static void
-test_outcomes(void)
+outcomes(gboolean exit_code)
 {
 	g_autoptr(SmsSite) site = new_site();
 	g_autoptr(GError) error = NULL;
@@ -718,6 +716,8 @@ test_outcomes(void)
 		{ "A0100003", "08:00", "08:02", NULL, 0, 0, NULL },
 		{ "A0100004", "08:00", "08:03", NULL, 0, 0, NULL },
 	};
+	if (exit_code)
+		site->self->status_from = SMS_STATUS_FROM_EXIT_CODE;
 	add_outcome(site, "A0100001", 2, 3, NULL);
 	add_outcome(site, "A0100002", 0, 0, failed);
 	add_outcome(site, "A0100003", 1, 0, malformed);
@@ -731,44 +731,136 @@ test_outcomes(void)
 	run_until(site, &now, sms_time_add_months(at("08:00"), 1));
 	ev = events_of(site, "WKS0001");
 	/* A0100001 due at the 08:00 poll; the others at 08:30, one after the other */
-	g_assert_cmpstr(ev, ==, "08:00 pcm.offered A0100001\n"
+	{
+		g_autofree char *want = g_strdup_printf("08:00 pcm.offered A0100001\n"
 	                        "08:00 pcm.countdown A0100001\n"
 	                        "08:00 pcm.offered A0100002\n"
 	                        "08:00 pcm.offered A0100003\n"
 	                        "08:00 pcm.offered A0100004\n"
-	                        "08:07 pcm.executed A0100001 Failed\n"
+	                        "08:07 pcm.executed A0100001 %s\n"
 	                        "08:30 pcm.countdown A0100002\n"
 	                        "08:30 pcm.countdown A0100003\n"
 	                        "08:30 pcm.countdown A0100004\n"
 	                        "08:35 pcm.executed A0100002 Failed\n"
 	                        "08:36 pcm.executed A0100003 Success\n"
-	                        "08:36 pcm.executed A0100004 Failed\n");   /* the next day */
+	                        "08:36 pcm.executed A0100004 Failed\n", exit_code ? "Failed" : "Success");
+		g_assert_cmpstr(ev, ==, want);
+	}   /* the next day */
 	{
 		g_autofree char *fin = cmd_field(site, "WKS0001", "A0100004", "finish_at");
 		g_assert_cmpint(g_ascii_strtoll(fin, NULL, 10), ==, at("08:36") + SMS_DAY);
 	}
 	r1 = cmd_field(site, "WKS0001", "A0100001", "result");
-	g_assert_cmpstr(r1, ==, "exit code 3");
+	g_assert_cmpstr(r1, ==, exit_code ? "exit code 3" : "exit code 3, not read (no status MIF)");
 	r2 = cmd_field(site, "WKS0001", "A0100002", "result");
 	g_assert_nonnull(strstr(r2, "Setup could not write"));
 	r4 = cmd_field(site, "WKS0001", "A0100004", "result");
 	g_assert_nonnull(strstr(r4, "timed out"));
 	log = pcm_log(site);
 	g_assert_nonnull(strstr(log, "counted as success"));
-	/* status MIFs: the PCM's own for the exit code; the setup program's passed on as is */
+	/* StatusFrom=mif: the .SNI says the command ran, whatever the MIF says (the Despooler
+	 * reads the MIF); exit-code: what the PCM found */
 	box = box_dir(site, NULL);
+	for (int i = 1; i <= 4; i++) {
+		static const char *const mif_mode[] = { "Executed", "Executed", "Executed", "Failed" };
+		static const char *const exit_mode[] = { "Failed", "Failed", "Success", "Failed" };
+		g_autofree char *name = g_strdup_printf("A010100000%d.SNI", i);
+		g_autofree char *p = g_build_filename(box, name, NULL);
+		g_autoptr(SmsSni) s = NULL;
+		g_assert_true(sms_sni_load(p, &s, &error));
+		g_assert_cmpstr(s->status, ==, exit_code ? exit_mode[i - 1] : mif_mode[i - 1]);
+	}
+	/* status MIFs: the setup program's passed on as is; with exit-code, the PCM's own for
+	 * the exit code */
 	{
 		g_autofree char *p1 = g_build_filename(box, "A0101000001.PCK", NULL);
 		g_autofree char *p2 = g_build_filename(box, "A0101000002.PCK", NULL);
 		g_autofree char *p3 = g_build_filename(box, "A0101000003.PCK", NULL);
 		g_autofree char *p4 = g_build_filename(box, "A0101000004.PCK", NULL);
 		g_autoptr(SmsStatusMif) m1 = NULL;
-		g_assert_true(sms_mif_load(p1, &m1, &error));
-		g_assert_false(m1->success);
-		g_assert_cmpstr(m1->description, ==, "exit code 3");
+		if (exit_code) {
+			g_assert_true(sms_mif_load(p1, &m1, &error));
+			g_assert_false(m1->success);
+			g_assert_cmpstr(m1->description, ==, "exit code 3");
+		} else {
+			g_assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+			g_assert_nonnull(strstr(log, "WKS0001: job A0100001: exit code 3, not read"));
+		}
 		g_assert_true(same_bytes(p2, failed));
 		g_assert_true(same_bytes(p3, malformed));
 		g_assert_false(g_file_test(p4, G_FILE_TEST_EXISTS));   /* a hung command wrote none */
+	}
+}
+
+static void
+test_outcomes(void)
+{
+	outcomes(FALSE);
+}
+
+static void
+test_outcomes_exit_code(void)
+{
+	outcomes(TRUE);
+}
+
+/* StatusFrom=exit-code: 32-bit codes; 3010 and 1641 are success with a restart. Under
+ * StatusFrom=mif the same codes are not read. */
+static void
+test_exit_codes(void)
+{
+	static const struct {
+		gint64 code;
+		const char *result, *detail;
+	} cases[] = {
+		{ 0, "Success", NULL },
+		{ 3010, "Success", "exit code 3010: success, the computer must restart" },
+		{ 1641, "Success", "exit code 1641: success, the computer must restart" },
+		{ 1603, "Failed", "exit code 1603" },
+		{ 3221225477LL, "Failed", "exit code 3221225477" },     /* 0xC0000005 */
+		{ -1, "Failed", "exit code -1" },
+	};
+	for (int mode = 0; mode < 2; mode++) {
+		g_autoptr(SmsSite) site = new_site();
+		g_autofree char *id = NULL;
+		g_autofree char *box = NULL;
+		Rec recs[G_N_ELEMENTS(cases)];
+		char jobs[G_N_ELEMENTS(cases)][9];
+		SmsTime now = at("08:00");
+		g_autoptr(GError) error = NULL;
+		if (mode == 1)
+			site->self->status_from = SMS_STATUS_FROM_EXIT_CODE;
+		for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_snprintf(jobs[i], sizeof jobs[i], "A010000%" G_GSIZE_FORMAT, i + 1);
+			recs[i] = (Rec){ jobs[i], "08:00", "08:00", NULL, 0, 0, NULL };
+			add_outcome(site, jobs[i], 1, cases[i].code, NULL);
+		}
+		logon(site, "WKS0001", now);
+		id = smsid_of(site, "WKS0001");
+		put_ins(site, id, recs, G_N_ELEMENTS(recs), now);
+		run_until(site, &now, at("12:00"));
+		box = box_dir(site, NULL);
+		for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(GPtrArray) files = box_files(site, NULL);
+			g_autoptr(SmsSni) s = NULL;
+			const char *want = mode ? cases[i].result : "Executed";
+			gboolean found = FALSE;
+			for (guint f = 0; f < files->len && !found; f++) {
+				g_autofree char *p = NULL;
+				if (!g_str_has_suffix(files->pdata[f], ".SNI"))
+					continue;
+				p = g_build_filename(box, files->pdata[f], NULL);
+				g_clear_pointer(&s, sms_sni_free);
+				g_assert_true(sms_sni_load(p, &s, &error));
+				found = strcmp(s->job_id, jobs[i]) == 0;
+			}
+			g_assert_true(found);
+			g_assert_cmpstr(s->status, ==, want);
+			if (mode)
+				g_assert_cmpstr(s->description, ==, cases[i].detail);
+			else if (cases[i].code != 0)
+				g_assert_nonnull(strstr(s->description, "not read"));
+		}
 	}
 }
 
@@ -789,6 +881,9 @@ test_unreachable_logon_server(void)
 	g_autoptr(GPtrArray) f2 = NULL;
 	SmsTime now = at("08:00");
 	const Rec r = { "A0100001", "08:00", "08:00", NULL, 0, 0, NULL };
+	/* StatusFrom=exit-code: the PCM writes a status MIF for the exit code, so a .PCK and
+	 * its .SNI wait together */
+	site->self->status_from = SMS_STATUS_FROM_EXIT_CODE;
 	logon(site, "WKS0001", now);
 	id = smsid_of(site, "WKS0001");
 	put_ins(site, id, &r, 1, now);
@@ -881,6 +976,8 @@ main(int argc, char **argv)
 	g_test_add_func("/pcm/run/server-choice", test_server_choice);
 	g_test_add_func("/pcm/run/forced-disconnect", test_forced_disconnect);
 	g_test_add_func("/pcm/run/outcomes", test_outcomes);
+	g_test_add_func("/pcm/run/outcomes-exit-code", test_outcomes_exit_code);
+	g_test_add_func("/pcm/run/exit-codes", test_exit_codes);
 	g_test_add_func("/pcm/status/unreachable-logon-server", test_unreachable_logon_server);
 	g_test_add_func("/pcm/user/execute-archive", test_user_actions);
 	return g_test_run();
