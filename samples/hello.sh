@@ -3,12 +3,13 @@
 # the hello package (its command is the shell script packages/hello/install.sh, which
 # writes a status MIF), a mandatory job for WKS0001, and one pass of every component on
 # the site's virtual clock, the PCM with --execute. The job ends Complete with the
-# status MIF's "Hello installed". Usage: sh hello.sh DIR   (the programs from $PATH, or
-# $SMSEMU_BIN)
+# status MIF's "Hello installed". Usage: sh hello.sh DIR
 set -eu
 [ $# -eq 1 ] || { echo "usage: sh hello.sh DIR (a new directory for the site root)" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
-[ -z "${SMSEMU_BIN:-}" ] || PATH="$SMSEMU_BIN:$PATH"
+# the programs: $SMSEMU_BIN, else the source tree's bin/ when run from there, else $PATH
+if [ -n "${SMSEMU_BIN:-}" ]; then PATH="$SMSEMU_BIN:$PATH"
+elif [ -x "$HERE/../bin/jobsvc" ]; then PATH="$HERE/../bin:$PATH"; fi
 S=$1
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 step jobsvc --site "$S" init "$HERE/site/site.ini"
