@@ -2,6 +2,7 @@
 #
 #   make                 build bin/jobsvc bin/despooler bin/pcm bin/logon
 #   make check           build and run every test (GTest + shell tests, under prove)
+#   make check-hosts     smbd + smbnetfs in network namespaces: a site over real SMB (root)
 #   make demo            run the main job on a sample site in a fresh directory
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined check
@@ -14,8 +15,8 @@ PREFIX    ?= /usr/local
 SHAREDIR  ?= $(PREFIX)/share/smsemu
 DESTDIR   ?=
 CC        ?= cc
-PKGS      := glib-2.0 sqlite3 zlib
-APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev pkg-config
+PKGS      := glib-2.0 sqlite3 zlib json-glib-1.0
+APT_PKGS  := libglib2.0-dev libsqlite3-dev zlib1g-dev libjson-glib-dev pkg-config
 
 # ---------------------------------------------------------------------------
 # Dependencies: install them as root, otherwise say exactly what to run.
@@ -93,7 +94,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%-replay)
 MANPAGES := $(sort $(wildcard man/*.1 man/*.5))
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell demo bench clean install uninstall help fuzz crash-test crash-test-short
+.PHONY: all check check-unit check-shell check-hosts demo bench clean install uninstall help fuzz crash-test crash-test-short
 all: $(BINS)
 
 $(B)/%.o: %.c $(FLAGS_STAMP)
@@ -136,6 +137,20 @@ check: all $(TEST_BIN) $(FUZZ_REPLAY)
 	@echo "== unit and shell tests"
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) SMSEMU_FUZZ=$(CURDIR)/$(B)/fuzz SMSEMU_SIM_STRICT=1 TZ=UTC LANG=C LC_ALL=C \
 	  prove --exec 'timeout -k 10 $(TEST_TIMEOUT)' $(PROVE_FLAGS) $(TEST_BIN) $(TEST_SH)
+
+# Real hosts: smbd serving a site's shares to two workstation network namespaces that
+# mount them with smbnetfs (tests/hosts/run.sh; root; < 3 minutes). As root, installs the
+# Debian packages it needs when they are missing, as for the build dependencies.
+HOSTS_APT_PKGS := samba smbclient smbnetfs fuse3
+HOSTS_TIMEOUT ?= 180
+check-hosts: all
+	@if [ "$$(id -u)" = 0 ] && ! (command -v smbd && command -v smbnetfs && command -v testparm) >/dev/null 2>&1; then \
+	  echo "smsemu: installing $(HOSTS_APT_PKGS)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(HOSTS_APT_PKGS)) >/dev/null 2>&1 || \
+	  { echo "apt-get install $(HOSTS_APT_PKGS) failed; run it by hand and retry"; exit 1; }; \
+	fi
+	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) TZ=UTC LANG=C LC_ALL=C \
+	  prove -v --exec 'timeout -k 10 $(HOSTS_TIMEOUT) sh' tests/hosts/run.sh
 
 demo: all
 	@SMSEMU_BIN=$(abspath $(BIN)) sh samples/demo.sh
@@ -193,6 +208,6 @@ clean:
 	rm -rf $(B) $(BIN)
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,12p' Makefile
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -17,4 +17,5 @@ SMS_DECLARE_CMD(sms_cmd_poll);          /* cmd-run.c: one pass */
 SMS_DECLARE_CMD(sms_cmd_idle);          /* cmd-run.c: is any component of the site due? */
 SMS_DECLARE_CMD(sms_cmd_archive);       /* cmd-archive.c */
 SMS_DECLARE_CMD(sms_cmd_simulate);      /* cmd-simulate.c */
-SMS_DECLARE_CMD(sms_cmd_status);        /* cmd-job.c: status messages */
+SMS_DECLARE_CMD(sms_cmd_status);
+SMS_DECLARE_CMD(sms_cmd_shares);        /* cmd-shares.c: shares and smb.conf */        /* cmd-job.c: status messages */

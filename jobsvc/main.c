@@ -16,6 +16,7 @@ static const SmsCommand commands[] = {
 	{ "poll", sms_cmd_poll, "one Scheduler and Sender pass at the clock's current time" },
 	{ "idle", sms_cmd_idle, "exit 0 when no component of the site has work due now (scripts)" },
 	{ "archive", sms_cmd_archive, "archive create|list|extract|verify: compressed packages" },
+	{ "shares", sms_cmd_shares, "the shares of a server as SMS named them; --samba: smb.conf" },
 	{ "simulate", sms_cmd_simulate, "replay a scenario on a virtual clock" },
 	{ NULL, NULL, NULL },
 };

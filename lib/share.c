@@ -1,6 +1,7 @@
 /* share.c -- share sessions, ACLs and locked-file checks (see share.h). */
 #include "share.h"
 #include "db.h"
+#include "samba.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -382,6 +383,9 @@ sms_share_holders(SmsSite *site, const char *server, const char *share, SmsTime 
 			s->package = g_strdup(pkg);
 		}
 	}
+	/* files held open over SMB where Samba serves the server's shares (lib/samba.h) */
+	if (!sms_samba_holders(site, srv, pkg ? pkg : share, share_name, list, error))
+		return FALSE;
 	*out_holders = g_steal_pointer(&list);
 	return TRUE;
 }

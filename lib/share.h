@@ -66,7 +66,8 @@ gboolean sms_share_close_session(SmsSite *site, gint64 id, SmsTime now, const ch
                                  GError **error) SMS_WARN_UNUSED;
 
 /* Everyone holding a file of the directory at `now`: the sessions, in ID order, then
- * the real locks found on the files of the installed directory (package_locations).
+ * the real locks found on the files of the installed directory (package_locations), then
+ * the files held open over SMB when Samba serves the server's shares (samba.h).
  * *out_holders receives SmsShareSession*, possibly none. */
 gboolean sms_share_holders(SmsSite *site, const char *server, const char *share, SmsTime now,
                            GPtrArray **out_holders, GError **error) SMS_WARN_UNUSED;
