@@ -35,6 +35,7 @@ json "jobsvc job show" jobsvc --site "$A" --json job show A0100001
 json "jobsvc machine list" jobsvc --site "$A" --json machine list
 json "jobsvc status" jobsvc --site "$A" --json status --limit 5
 json "jobsvc clock show" jobsvc --site "$A" --json clock show
+json "jobsvc shares" jobsvc --site "$A" --json shares
 json "jobsvc archive create" jobsvc --json archive create "$T/arc" "$T/a.w00"
 json "jobsvc archive list" jobsvc --json archive list "$T/a.w00"
 json "jobsvc archive verify" jobsvc --json archive verify "$T/a.w00"
