@@ -255,7 +255,7 @@ detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const cha
 			json_str(rows, "name", sms_db_col_ctext(st, 0));
 			json_str(rows, "site", sms_db_col_ctext(st, 1));
 			json_str(rows, "status", sms_status_name(s));
-			json_str(rows, "detail", detail ? detail : "");
+			json_str(rows, "detail", detail);   /* null when unset */
 			json_time(rows, "updated", sms_db_col_time(st, 4));
 			g_string_append_c(rows, '}');
 		} else if (all || listed <= MAX_ROWS) {

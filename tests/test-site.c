@@ -308,15 +308,31 @@ static const char *scenario_text =
 	"[Event E2]\nAt=1996-02-01 13:00\nAction=Continue Despooler A01\n"
 	"[Event E1]\nAt=1996-02-01 12:00\nAction=Pause Despooler A01\n";
 
+/* The scenario is checked whole: its PDF must parse, its source exist and hold the file
+ * a [Lock] names. */
+static void
+write_package(const char *dir)
+{
+	g_autofree char *src = g_build_filename(dir, "src", NULL);
+	g_autofree char *pdf = sms_test_write(dir, "x.pdf", "[PDF]\nVersion=1.0\n[Package Definition]"
+	                                      "\nProduct=X\nSetupVariations=Typical\n[Typical Setup]\n"
+	                                      "CommandLine=setup.exe\nUserInputRequired=FALSE\n"
+	                                      "SupportedPlatforms=Windows NT (x86)\n");
+	g_autofree char *exe = NULL;
+	g_assert_cmpint(g_mkdir(src, 0755), ==, 0);
+	exe = sms_test_write(src, "SETUP.EXE", "MZ");
+}
+
 static void
 test_scenario_parse(void)
 {
 	g_autofree char *dir = sms_test_tmpdir();
-	g_autofree char *pdf = sms_test_write(dir, "x.pdf", "[PDF]\nVersion=1.0\n");
 	g_autofree char *path = sms_test_write(dir, "s.ini", scenario_text);
 	g_autoptr(SmsScenario) s = NULL;
 	g_autoptr(GError) error = NULL;
 	SmsScnLock *l;
+
+	write_package(dir);
 
 	g_assert_true(sms_scenario_load(path, &s, &error));
 	g_assert_no_error(error);
@@ -333,13 +349,13 @@ static void
 scenario_error(const char *replace, const char *with, const char *fragment)
 {
 	g_autofree char *dir = sms_test_tmpdir();
-	g_autofree char *pdf = sms_test_write(dir, "x.pdf", "[PDF]\n");
 	g_autoptr(GString) text = g_string_new(scenario_text);
 	g_autofree char *path = NULL;
 	g_autoptr(SmsScenario) s = NULL;
 	g_autoptr(GError) error = NULL;
 	g_assert_cmpint(g_string_replace(text, replace, with, 1), ==, 1);
 	path = sms_test_write(dir, "s.ini", text->str);
+	write_package(dir);
 	g_assert_false(sms_scenario_load(path, &s, &error));
 	if (strstr(error->message, fragment) == NULL)
 		g_error("expected '%s' in: %s", fragment, error->message);
@@ -361,6 +377,14 @@ test_scenario_errors(void)
 	scenario_error("Workstations=WKS02", "Workstations=WKS99", "unknown workstation 'WKS99'");
 	scenario_error("Package=OFFICE\n[Lock", "Package=WORD\n[Lock", "no [Package WORD]");
 	scenario_error("[Site A01]\n", "[Site A01]\nParent=ZZZ\n", "parent site 'ZZZ'");
+	scenario_error("File=SETUP.EXE", "File=SETUP.INF", "s.ini:23: lock L1: File=SETUP.INF is not "
+	               "a file of package OFFICE");
+	scenario_error("Names=WKS01-WKS03\n", "Names=WKS01-WKS03\nPlatform=Windows 98\n",
+	               "Platform: 'Windows 98' is not a platform SMS 1.x knew");
+	scenario_error("Response=Fast\n", "Response=Fast\nResponse=Slow\n", "Response given twice");
+	scenario_error("Package=OFFICE\n[Lock", "Package=OFFICE\nTarget=Machine Path: A01|CORP|WKS09"
+	               "\n[Lock", "Target: no workstation 'WKS09' in the scenario (known: WKS01, "
+	               "WKS02, WKS03)");
 }
 
 int
