@@ -9,6 +9,7 @@
 #   make install PREFIX=/usr/local DESTDIR=   (samples: $(PREFIX)/share/smsemu/samples)
 #   make uninstall PREFIX=/usr/local DESTDIR=
 #   make bench           build and run the benchmarks (results: bench/RESULTS.md)
+#   make report-screenshot  regenerate doc/report.png (headless Chromium)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -94,7 +95,8 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%-replay)
 MANPAGES := $(sort $(wildcard man/*.1 man/*.5))
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell check-hosts demo bench clean install uninstall help fuzz crash-test crash-test-short
+.PHONY: all check check-unit check-shell check-hosts demo bench clean install uninstall help fuzz crash-test \
+        crash-test-short report-screenshot
 all: $(BINS)
 
 $(B)/%.o: %.c $(FLAGS_STAMP)
@@ -183,6 +185,16 @@ crash-test: all
 crash-test-short: all
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/daemon-crash-test.sh 100 20 11
 	SMSEMU_BIN=$(abspath $(BIN)) SMSEMU_TOP=$(CURDIR) sh tests/crash/crash-test.sh 100 20 11
+
+# The screenshot of the README: the report of the KB Q140403 forced-delivery sample.
+CHROMIUM ?= chromium
+report-screenshot: all
+	@rm -rf $(B)/screenshot && mkdir -p $(B)/screenshot
+	$(BIN)/jobsvc simulate samples/scenarios/kb-forced-delivery.ini --quiet \
+	  --site-dir $(B)/screenshot/sites --report $(B)/screenshot/report.html
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars \
+	  --user-data-dir=$(abspath $(B))/screenshot/profile --window-size=1100,1250 \
+	  --screenshot=$(CURDIR)/doc/report.png file://$(abspath $(B))/screenshot/report.html
 
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh

@@ -1,5 +1,7 @@
 /* cmd-simulate.c -- jobsvc simulate: replay a scenario on a virtual clock. */
 #include "commands.h"
+#include "expect.h"
+#include "report.h"
 #include "simulate.h"
 
 #include <stdio.h>
@@ -13,6 +15,9 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 	g_autofree char *site_dir = NULL;
 	gboolean quiet = FALSE, force = FALSE, check = FALSE;
 	gint max_days = 0;
+	g_autofree char *report_path = NULL;
+	g_autoptr(SmsScenario) scn = NULL;
+	g_autoptr(SmsEvLog) collected = NULL;
 	GOptionEntry entries[] = {
 		{ "until", 0, 0, G_OPTION_ARG_STRING, &until, "stop at this time", "\"YYYY-MM-DD HH:MM\"" },
 		{ "max-days", 0, 0, G_OPTION_ARG_INT, &max_days,
@@ -27,6 +32,8 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		  "only check the scenario (nothing is kept, nothing runs)", NULL },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
 		  "do not print the timeline (nor progress)", NULL },
+		{ "report", 0, 0, G_OPTION_ARG_FILENAME, &report_path,
+		  "also write the HTML report of the run to FILE (see jobsvc report)", "FILE" },
 		{ NULL }
 	};
 	SmsSimOptions opt = { 0 };
@@ -44,6 +51,12 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 		return sms_throw(error, SMS_ERROR_USAGE, "simulate: expected one SCENARIO.ini");
 	if (max_days < 0)
 		return sms_throw(error, SMS_ERROR_USAGE, "--max-days: expected a number of days >= 1");
+	/* The expectations are read here (the run reads the scenario again, the same way). */
+	if (!sms_scenario_load(argv[1], &scn, error))
+		return FALSE;
+	if (scn->expects->len > 0 || report_path)
+		collected = sms_evlog_new(NULL);
+	opt.collect = collected;
 	opt.scenario_path = argv[1];
 	opt.site_dir = site_dir;
 	opt.force = force;
@@ -104,6 +117,37 @@ sms_cmd_simulate(SmsCli *cli, int argc, char **argv, GError **error)
 	} else if (!cli->json) {
 		/* the site roots are kept: say where, even when quiet */
 		fprintf(ev == stdout ? stderr : stdout, "Site roots: %s\n", res.site_dir);
+	}
+	if (collected) {
+		g_autoptr(SmsRunModel) model = sms_run_model_new(collected);
+		if (report_path) {
+			g_autofree char *title = g_path_get_basename(argv[1]);
+			if (!sms_report_write(model, title, report_path, error)) {
+				sms_sim_result_clear(&res);
+				return FALSE;
+			}
+			if (!quiet || ev != stdout)
+				fprintf(report, "Report: %s\n", report_path);
+		}
+		if (scn->expects->len > 0 && opt.until != SMS_TIME_NONE &&
+		    (scn->until == SMS_TIME_NONE || opt.until < scn->until)) {
+			/* --until cut the run short: what was expected may still be to come */
+			fprintf(ev == stdout || cli->json ? stderr : stdout, "\nExpectations not checked "
+			        "(%u): --until ends the run before the scenario does.\n",
+			        scn->expects->len);
+		} else if (scn->expects->len > 0) {
+			g_autoptr(GPtrArray) results = sms_expect_check(scn->expects, model);
+			g_autoptr(GString) text = g_string_new(NULL);
+			guint failed = sms_expect_format(results, text);
+			/* the verdict is printed even with --quiet */
+			fprintf(ev == stdout || cli->json ? stderr : stdout, "\nExpectations (%u):\n%s%s",
+			        results->len, text->str, failed ? "" : "All expectations held.\n");
+			if (failed) {
+				fprintf(ev == stdout || cli->json ? stderr : stdout,
+				        "%u of %u expectation(s) FAILED.\n", failed, results->len);
+				cli->exit_status = 3;
+			}
+		}
 	}
 	if (cli->json) {
 		/* machine-readable summary on stdout */

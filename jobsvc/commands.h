@@ -17,5 +17,7 @@ SMS_DECLARE_CMD(sms_cmd_poll);          /* cmd-run.c: one pass */
 SMS_DECLARE_CMD(sms_cmd_idle);          /* cmd-run.c: is any component of the site due? */
 SMS_DECLARE_CMD(sms_cmd_archive);       /* cmd-archive.c */
 SMS_DECLARE_CMD(sms_cmd_simulate);      /* cmd-simulate.c */
-SMS_DECLARE_CMD(sms_cmd_status);
-SMS_DECLARE_CMD(sms_cmd_shares);        /* cmd-shares.c: shares and smb.conf */        /* cmd-job.c: status messages */
+SMS_DECLARE_CMD(sms_cmd_report);        /* cmd-report.c: HTML report of an event log */
+SMS_DECLARE_CMD(sms_cmd_diff);          /* cmd-report.c: two runs compared */
+SMS_DECLARE_CMD(sms_cmd_status);        /* cmd-job.c: status messages */
+SMS_DECLARE_CMD(sms_cmd_shares);        /* cmd-shares.c: shares and smb.conf */

@@ -18,6 +18,8 @@ static const SmsCommand commands[] = {
 	{ "archive", sms_cmd_archive, "archive create|list|extract|verify: compressed packages" },
 	{ "shares", sms_cmd_shares, "the shares of a server as SMS named them; --samba: smb.conf" },
 	{ "simulate", sms_cmd_simulate, "replay a scenario on a virtual clock" },
+	{ "report", sms_cmd_report, "an HTML file that shows a run (from simulate --events)" },
+	{ "diff", sms_cmd_diff, "compare two runs by job name, server and workstation" },
 	{ NULL, NULL, NULL },
 };
 

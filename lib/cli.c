@@ -101,12 +101,14 @@ sms_cli_main(const char *prog, const char *description, const SmsCommand *comman
 		g_printerr("%s: %s\n", prog, error ? error->message : "failed");
 		g_free(cli.site_dir);
 		g_free(cli.workstation);
-		return error && error->domain == SMS_ERROR && error->code == SMS_ERROR_USAGE ? 2 : 1;
+		if (error && error->domain == SMS_ERROR && error->code == SMS_ERROR_USAGE)
+			return 2;
+		return cli.error_status ? cli.error_status : 1;
 	}
 	fflush(stdout);
 	g_free(cli.site_dir);
 	g_free(cli.workstation);
-	return 0;
+	return cli.exit_status;
 }
 
 gboolean

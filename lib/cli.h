@@ -16,6 +16,9 @@ typedef struct {
 	gboolean json;           /* --json */
 	gboolean service;        /* --service (pcm) */
 	gboolean execute;        /* --execute (pcm real mode) */
+	int exit_status;         /* set by a command that succeeds with a verdict (diff: 1 when
+	                          * the runs differ; simulate: 3 when an expectation failed) */
+	int error_status;        /* set by a command whose errors exit otherwise than 1 */
 } SmsCli;
 
 typedef gboolean (*SmsCmdFunc)(SmsCli *cli, int argc, char **argv, GError **error);

@@ -47,6 +47,14 @@ event_free(gpointer p)
 	g_free(x->name); g_free(x->arg1); g_free(x->arg2); g_free(x);
 }
 
+static void
+expect_free(gpointer p)
+{
+	SmsScnExpect *x = p;
+	g_free(x->name); g_free(x->job); g_free(x->server); g_free(x->event);
+	g_free(x->machines); g_free(x->status); g_free(x);
+}
+
 void
 sms_scenario_free(SmsScenario *s)
 {
@@ -59,6 +67,7 @@ sms_scenario_free(SmsScenario *s)
 	g_ptr_array_unref(s->locks);
 	g_ptr_array_unref(s->outcomes);
 	g_ptr_array_unref(s->events);
+	g_ptr_array_unref(s->expects);
 	g_free(s);
 }
 
@@ -315,6 +324,115 @@ parse_event(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GE
 		                     "Logon WORKSTATION [USER] | Update Package NAME DIR", action);
 	}
 	return sms_ini_section_check_unused(ini, sec, "At, Action", error);
+}
+
+static gboolean
+valid_event_name(const char *v)
+{
+	gsize n = strlen(v);
+	if (n == 0 || !g_ascii_islower(v[0]))
+		return FALSE;
+	for (gsize i = 0; i < n; i++) {
+		if (v[i] == '*' && i == n - 1)
+			return TRUE;
+		if (!g_ascii_islower(v[i]) && !g_ascii_isdigit(v[i]) && v[i] != '_' && v[i] != '.')
+			return FALSE;
+	}
+	return strchr(v, '.') != NULL;
+}
+
+/* [Expect NAME]: Job, Server, Event, Machines, Status, At | Before / After, Count, Never */
+static gboolean
+parse_expect(SmsScenario *s, SmsIni *ini, SmsIniSection *sec, const char *arg, GError **error)
+{
+	static const char *const job_states[] = { "Pending", "Active", "Cancelled", "Complete",
+		"Failed", "Retrying", NULL };
+	static const char *const machine_states[] = { "Pending", "Offered", "Countdown",
+		"Executed", "Complete", "Retrying", "Expired", NULL };
+	static const char *const server_states[] = { "Complete", "Retrying", "Failed", NULL };
+	const char *const *states;
+	const char *v;
+	gint64 n;
+	SmsScnExpect *x;
+	char *name = name_of(ini, sec, arg, error);
+	if (name == NULL)
+		return FALSE;
+	x = g_new0(SmsScnExpect, 1);
+	x->name = name;
+	x->line = sec->line;
+	x->count = -1;
+	g_ptr_array_add(s->expects, x);
+	if ((v = sms_ini_section_get(sec, "Job")) && *v)
+		x->job = g_strdup(v);
+	if ((v = sms_ini_section_get(sec, "Server")) && *v)
+		x->server = sms_strup(v);
+	if ((v = sms_ini_section_get(sec, "Machines")) && *v)
+		x->machines = sms_strup(v);
+	if ((v = sms_ini_section_get(sec, "Event")) && *v) {
+		if (!valid_event_name(v))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Event"),
+			                     SMS_INI_ERROR_BAD_VALUE, "Event: expected an event name "
+			                     "such as distribute.forced_disconnect (or distribute.*), "
+			                     "got '%s'", v);
+		x->event = g_strdup(v);
+	}
+	if (!get_time(ini, sec, "At", FALSE, FALSE, &x->at, error) ||
+	    !get_time(ini, sec, "Before", FALSE, FALSE, &x->before, error) ||
+	    !get_time(ini, sec, "After", FALSE, FALSE, &x->after, error) ||
+	    !sms_ini_get_bool(ini, sec, "Never", FALSE, &x->never, error))
+		return FALSE;
+	if ((v = sms_ini_section_get(sec, "Count")) && *v) {
+		if (!sms_ini_get_int(ini, sec, "Count", 0, G_MAXINT32, 0, &n, error))
+			return FALSE;
+		x->count = n;
+	}
+	if (x->at != SMS_TIME_NONE && (x->before != SMS_TIME_NONE || x->after != SMS_TIME_NONE))
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "At"), SMS_INI_ERROR_BAD_VALUE,
+		                     "[%s]: At= excludes Before= and After=", sec->name);
+	if (x->before != SMS_TIME_NONE && x->after != SMS_TIME_NONE && x->before <= x->after)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Before"),
+		                     SMS_INI_ERROR_BAD_VALUE, "Before: must be later than After");
+	if (x->never && x->count >= 0)
+		return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Never"),
+		                     SMS_INI_ERROR_BAD_VALUE, "[%s]: Never=yes excludes Count=",
+		                     sec->name);
+	if ((v = sms_ini_section_get(sec, "Status")) && *v) {
+		states = x->machines ? machine_states : x->server ? server_states : job_states;
+		for (const char *const *p = states; *p; p++)
+			if (sms_str_equal_ci(*p, v))
+				x->status = g_strdup(*p);
+		if (x->status == NULL) {
+			g_autofree char *list = g_strjoinv(", ", (char **)states);
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "Status: expected one of %s (a %s's "
+			                     "status), got '%s'", list, x->machines ? "computer" :
+			                     x->server ? "distribution server" : "job", v);
+		}
+		if (x->job == NULL)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_MISSING_KEY, "[%s]: Status= needs Job=",
+			                     sec->name);
+		if (x->event)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: expected Event= or Status=, "
+			                     "not both", sec->name);
+		if (x->never)
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Never"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: Never=yes goes with Event=",
+			                     sec->name);
+		if ((x->machines || x->server) && (x->at != SMS_TIME_NONE ||
+		    x->before != SMS_TIME_NONE || x->after != SMS_TIME_NONE))
+			return sms_ini_throw(error, ini, sms_ini_key_line(sec, "Status"),
+			                     SMS_INI_ERROR_BAD_VALUE, "[%s]: the final Status= of computers "
+			                     "or of a server takes no time (At=, Before=, After= go with "
+			                     "Event= or a job's Status=)", sec->name);
+	} else if (x->event == NULL) {
+		return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_MISSING_KEY,
+		                     "[%s]: expected Event= (what must happen) or Status= (how a job, "
+		                     "its computers or a server end)", sec->name);
+	}
+	return sms_ini_section_check_unused(ini, sec, "Job, Server, Event, Machines, Status, At, "
+	                                    "Before, After, Count, Never", error);
 }
 
 static gint
@@ -576,6 +694,25 @@ cross_check(SmsScenario *s, GError **error)
 				                 o->name, w);
 		}
 	}
+	for (guint i = 0; i < s->expects->len; i++) {
+		SmsScnExpect *x = s->expects->pdata[i];
+		gboolean any = FALSE;
+		if (x->job && !sms_scenario_job(s, x->job))
+			return scn_throw(error, s, x->line, "expect %s: no [Job %s] in the scenario",
+			                 x->name, x->job);
+		if (x->server && !sms_world_def_server(s->world, x->server))
+			return scn_throw(error, s, x->line, "expect %s: unknown server '%s'", x->name,
+			                 x->server);
+		for (guint k = 0; x->machines && k < s->world->workstations->len && !any; k++)
+			any = sms_scenario_name_matches(x->machines,
+				((SmsWorkstationDef *)s->world->workstations->pdata[k])->name);
+		if (x->machines && !any)
+			return scn_throw(error, s, x->line, "expect %s: Machines=%s matches no "
+			                 "workstation of the scenario", x->name, x->machines);
+		for (guint k = 0; k < i; k++)
+			if (sms_str_equal_ci(((SmsScnExpect *)s->expects->pdata[k])->name, x->name))
+				return scn_throw(error, s, x->line, "expect %s defined twice", x->name);
+	}
 	for (guint i = 0; i < s->events->len; i++) {
 		SmsScnEvent *e = s->events->pdata[i];
 		switch (e->kind) {
@@ -622,7 +759,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 		gboolean (*parse)(SmsScenario *, SmsIni *, SmsIniSection *, const char *, GError **);
 	} kinds[] = {
 		{ "Package", parse_package }, { "Job", parse_job }, { "Lock", parse_lock },
-		{ "Outcome", parse_outcome }, { "Event", parse_event },
+		{ "Outcome", parse_outcome }, { "Event", parse_event }, { "Expect", parse_expect },
 	};
 	g_autoptr(SmsIni) ini = sms_ini_parse(path, data, len, error);
 	g_autoptr(SmsScenario) s = NULL;
@@ -638,6 +775,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 	s->locks = g_ptr_array_new_with_free_func(lock_free);
 	s->outcomes = g_ptr_array_new_with_free_func(outcome_free);
 	s->events = g_ptr_array_new_with_free_func(event_free);
+	s->expects = g_ptr_array_new_with_free_func(expect_free);
 
 	head = sms_ini_find(ini, "Scenario");
 	if (head == NULL)
@@ -667,7 +805,7 @@ sms_scenario_parse(const char *path, const char *data, gsize len, SmsScenario **
 			return sms_ini_throw(error, ini, sec->line, SMS_INI_ERROR_UNKNOWN_SECTION,
 			                     "unknown section [%s] (expected Scenario, Site, Domain, Server,"
 			                     " Workstations, MachineGroup, Package, Job, Lock, Outcome, "
-			                     "Event)", sec->name);
+			                     "Event, Expect)", sec->name);
 	}
 	for (guint i = 1; i < ini->sections->len; i++) {
 		SmsIniSection *sec = ini->sections->pdata[i];
@@ -728,4 +866,34 @@ sms_scenario_package(SmsScenario *s, const char *name)
 		if (sms_str_equal_ci(((SmsScnPackage *)s->packages->pdata[i])->name, name))
 			return s->packages->pdata[i];
 	return NULL;
+}
+
+static gboolean
+glob_ci(const char *p, const char *s)
+{
+	for (; *p; p++, s++) {
+		if (*p == '*') {
+			while (p[1] == '*')
+				p++;
+			if (p[1] == '\0')
+				return TRUE;
+			for (; *s; s++)
+				if (glob_ci(p + 1, s))
+					return TRUE;
+			return FALSE;
+		}
+		if (*s == '\0' || (*p != '?' && g_ascii_toupper(*p) != g_ascii_toupper(*s)))
+			return FALSE;
+	}
+	return *s == '\0';
+}
+
+gboolean
+sms_scenario_name_matches(const char *patterns, const char *name)
+{
+	g_auto(GStrv) list = g_strsplit(patterns, ",", -1);
+	for (char **p = list; *p; p++)
+		if (glob_ci(g_strstrip(*p), name))
+			return TRUE;
+	return FALSE;
 }

@@ -70,6 +70,21 @@ typedef struct {
 	int line;
 } SmsScnEvent;
 
+/* [Expect NAME]: what must have happened by the end of the run (evaluated by
+ * lib/expect.c against the event log). */
+typedef struct {
+	char *name;
+	char *job;             /* scenario job name, or NULL */
+	char *server;          /* upper, or NULL */
+	char *event;           /* event name; "distribute.*" matches a family; or NULL */
+	char *machines;        /* comma list of patterns with * and ?, upper; or NULL */
+	char *status;          /* final status of the job / machines / server, or NULL */
+	SmsTime at, before, after;   /* SMS_TIME_NONE when not given */
+	gint64 count;          /* -1 when not given */
+	gboolean never;
+	int line;
+} SmsScnExpect;
+
 typedef struct {
 	char *path;
 	SmsWorldDef *world;
@@ -80,6 +95,7 @@ typedef struct {
 	GPtrArray *locks;      /* SmsScnLock* */
 	GPtrArray *outcomes;   /* SmsScnOutcome* */
 	GPtrArray *events;     /* SmsScnEvent*, sorted by time then file order */
+	GPtrArray *expects;    /* SmsScnExpect*, file order */
 } SmsScenario;
 
 gboolean sms_scenario_load(const char *path, SmsScenario **out, GError **error);
@@ -90,3 +106,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsScenario, sms_scenario_free)
 
 SmsScnJob *sms_scenario_job(SmsScenario *s, const char *name);
 SmsScnPackage *sms_scenario_package(SmsScenario *s, const char *name);
+/* Case-insensitive match of a name against a comma list of patterns with * and ?. */
+gboolean sms_scenario_name_matches(const char *patterns, const char *name);

@@ -20,13 +20,6 @@ sms_sim_result_clear(SmsSimResult *r)
 void
 sms_event_to_json(GString *out, const char *site, const SmsEvent *ev)
 {
-	sms_event_to_json_named(out, site, ev, NULL);
-}
-
-void
-sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
-                        const char *job_name)
-{
 	char tbuf[24];
 	g_string_append(out, "{\"time\":");
 	sms_json_append_string(out, sms_time_format_buf(ev->time, tbuf));
@@ -40,15 +33,14 @@ sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
 #define SIM_MAX_QUIET_STEPS 20000
 
 	/* every key on every line, null when unset (jobsvc(1)) */
-#define FIELD(key, v) \
-	g_string_append(out, ",\"" key "\":"); \
-	if (v) \
-		sms_json_append_string(out, v); \
+#define FIELD(name) \
+	g_string_append(out, ",\"" #name "\":"); \
+	if (ev->name) \
+		sms_json_append_string(out, ev->name); \
 	else \
 		g_string_append(out, "null");
-	FIELD("job", ev->job) FIELD("job_name", job_name) FIELD("package", ev->package)
-	FIELD("server", ev->server) FIELD("machine", ev->machine) FIELD("user", ev->user)
-	FIELD("detail", ev->detail)
+	FIELD(job) FIELD(job_name) FIELD(package) FIELD(server) FIELD(machine) FIELD(domain)
+	FIELD(user) FIELD(detail)
 #undef FIELD
 	g_string_append_c(out, '}');
 }
@@ -171,20 +163,44 @@ out:
 		g_ptr_array_set_size(sim->agg_subjects, 0);
 }
 
+static SmsSite *site_of_machine(Sim *sim, const char *machine, SmsWorkstationDef **out_def);
+
+/* The event as logged: with the job's scenario name (a repeat keeps its origin's name)
+ * and the domain of a registered machine. */
 static void
-on_event(SmsSite *site, const SmsEvent *ev, const char *message, gpointer user_data)
+enrich_event(Sim *sim, const SmsEvent *ev, SmsEvent *out)
+{
+	*out = *ev;
+	if (ev->job) {
+		if (g_str_equal(ev->event, "job.repeated") && ev->detail &&
+		    !g_hash_table_contains(sim->job_names, ev->job)) {
+			const char *n = g_hash_table_lookup(sim->job_names, ev->detail);
+			if (n)
+				g_hash_table_insert(sim->job_names, g_strdup(ev->job), g_strdup(n));
+		}
+		out->job_name = g_hash_table_lookup(sim->job_names, ev->job);
+	}
+	if (ev->machine && g_str_equal(ev->event, "machine.registered")) {
+		SmsWorkstationDef *def = NULL;
+		if (site_of_machine(sim, ev->machine, &def) && def)
+			out->domain = def->domain;
+	}
+}
+
+static void
+on_event(SmsSite *site, const SmsEvent *raw, const char *message, gpointer user_data)
 {
 	Sim *sim = user_data;
 	char tbuf[24];
-	const char *name = ev->job ? g_hash_table_lookup(sim->job_names, ev->job) : NULL;
+	SmsEvent full;
+	const SmsEvent *ev = &full;
+	enrich_event(sim, raw, &full);
 	sim->events++;
-	/* the next instance of a repeating job is the same scenario job */
-	if (name == NULL && ev->job && ev->detail && g_str_equal(ev->event, "job.repeated") &&
-	    (name = g_hash_table_lookup(sim->job_names, ev->detail)) != NULL)
-		g_hash_table_insert(sim->job_names, g_strdup(ev->job), g_strdup(name));
+	if (sim->opt->collect)
+		sms_evlog_add(sim->opt->collect, site->code, ev);
 	if (sim->opt->events) {
 		g_string_truncate(sim->json, 0);
-		sms_event_to_json_named(sim->json, site->code, ev, name);
+		sms_event_to_json(sim->json, site->code, ev);
 		g_string_append_c(sim->json, '\n');
 		fwrite(sim->json->str, 1, sim->json->len, sim->opt->events);
 	}

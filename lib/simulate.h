@@ -8,6 +8,7 @@
  */
 #pragma once
 #include "common.h"
+#include "evlog.h"
 #include "scenario.h"
 #include "site.h"
 
@@ -24,6 +25,7 @@ typedef struct {
 	int max_days;             /* > 0: without an end time, stop this many days after Start */
 	gboolean check;           /* validate only: the whole scenario is checked and built in a
 	                           * private temporary directory, which is removed */
+	SmsEvLog *collect;        /* every event is also added here (expectations, report) */
 } SmsSimOptions;
 
 typedef struct {
@@ -46,6 +48,3 @@ gboolean sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **erro
 
 /* One JSON object (no newline) for an event, as written to --events. */
 void sms_event_to_json(GString *out, const char *site, const SmsEvent *ev);
-/* The same with "job_name" (the scenario's name of the job, NULL: none) after "job". */
-void sms_event_to_json_named(GString *out, const char *site, const SmsEvent *ev,
-                             const char *job_name);

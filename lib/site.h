@@ -90,6 +90,9 @@ typedef struct {
 	SmsSeverity severity;
 	int code;                 /* SMS status message number or 0 */
 	const char *job, *package, *server, *machine, *user, *detail;
+	/* Set by the simulator's event log only: the scenario name of the job, the domain
+	 * of a registered machine (reports and run comparisons do not use generated IDs). */
+	const char *job_name, *domain;
 } SmsEvent;
 
 /* Record a status message in the database (inside the caller's transaction if one is
