@@ -79,6 +79,7 @@ package_show(SmsCli *cli, SmsSite *site, const char *arg, gboolean pdf_text, GEr
 			g_autofree char *fl = sms_command_flags_to_string(c->flags);
 			g_string_append_printf(o, "%s{\"name\":", i ? "," : "");
 			sms_json_append_string(o, c->name);
+			json_str(o, "variation", c->variation);
 			json_str(o, "command_line", c->command_line);
 			g_string_append_printf(o, ",\"platforms\":%u", c->platforms);
 			json_str(o, "platform_names", pl);
@@ -88,8 +89,9 @@ package_show(SmsCli *cli, SmsSite *site, const char *arg, gboolean pdf_text, GEr
 		}
 		g_string_append(o, "]}\n");
 	} else {
-		g_string_append_printf(o, "Package %s  %s%s%s\n", p->id, p->name, p->version ? " " : "",
-		                       p->version ? p->version : "");
+		g_string_append_printf(o, "Package %s  %s\n", p->id, p->name);
+		if (p->version)
+			g_string_append_printf(o, "  Version             %s\n", p->version);
 		if (p->comment)
 			g_string_append_printf(o, "  Comment             %s\n", p->comment);
 		g_string_append_printf(o, "  Created             %s at site %s\n",
@@ -113,8 +115,13 @@ package_show(SmsCli *cli, SmsSite *site, const char *arg, gboolean pdf_text, GEr
 			SmsPackageCommand *c = p->commands->pdata[i];
 			g_autofree char *pl = sms_platform_mask_to_string(c->platforms);
 			g_autofree char *fl = sms_command_flags_to_string(c->flags);
-			g_string_append_printf(o, "    %-12s %s\n                 platforms: %s; %s\n",
-			                       c->name, c->command_line, pl, fl);
+			/* by CommandName, as the Administrator's "Command to run" list showed it */
+			g_string_append_printf(o, "    %s\n      command line: %s\n", c->name,
+			                       c->command_line);
+			if (c->variation && !sms_str_equal_ci(c->variation, c->name))
+				g_string_append_printf(o, "      setup variation: %s (accepted as an alias)\n",
+				                       c->variation);
+			g_string_append_printf(o, "      platforms: %s; %s\n", pl, fl);
 		}
 	}
 	fputs(o->str, stdout);

@@ -865,7 +865,7 @@ sms_archive_create_full(const char *src_dir, const char *archive_path,
 	if (!w_le(&c.w, c.st.crc, 4, error) || !w_flush(&c.w, error))
 		goto out;
 	c.st.bytes_out = c.w.total;
-	if (sms_sync_enabled() && fsync(fd) < 0) {
+	if (!sms_sync_fd(fd)) {
 		throw_write(error, errno, "fsync of", tmp);
 		goto out;
 	}

@@ -5,15 +5,43 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+static gboolean sync_off_for_process;
+static guint64 sync_calls;
+
 gboolean
 sms_sync_enabled(void)
 {
 	static int enabled = -1;
+	if (sync_off_for_process)
+		return FALSE;
 	if (enabled < 0) {
 		const char *v = g_getenv("SMSEMU_FSYNC");
 		enabled = !(v && strcmp(v, "0") == 0);
 	}
 	return enabled;
+}
+
+gboolean
+sms_sync_set_off(gboolean off)
+{
+	gboolean was = sync_off_for_process;
+	sync_off_for_process = off;
+	return was;
+}
+
+gboolean
+sms_sync_fd(int fd)
+{
+	if (!sms_sync_enabled())
+		return TRUE;
+	sync_calls++;
+	return fdatasync(fd) == 0;
+}
+
+guint64
+sms_sync_calls(void)
+{
+	return sync_calls;
 }
 
 gboolean
@@ -26,6 +54,7 @@ sms_fsync_dir(const char *dir, GError **error)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return sms_throw_errno(error, "opening directory '%s' to sync it", dir);
+	sync_calls++;
 	if (fsync(fd) < 0)
 		return sms_throw_errno(error, "fsync of directory '%s'", dir);
 	return TRUE;
@@ -41,6 +70,7 @@ sms_syncfs(const char *path, GError **error)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sms_throw_errno(error, "opening '%s' to sync its file system", path);
+	sync_calls++;
 	if (syncfs(fd) < 0)
 		return sms_throw_errno(error, "syncfs on '%s'", path);
 	return TRUE;
@@ -148,7 +178,7 @@ atomic_write_impl(const char *path, const void *data, gsize len, int src_fd, int
 		sms_throw_errno(error, "setting times of '%s'", tmp);
 		goto fail;
 	}
-	if (sync == SMS_SYNC_FILE && sms_sync_enabled() && fdatasync(fd) < 0) {
+	if (sync == SMS_SYNC_FILE && !sms_sync_fd(fd)) {
 		sms_throw_errno(error, "fsync of '%s'", tmp);
 		goto fail;
 	}

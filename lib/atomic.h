@@ -31,8 +31,16 @@ gboolean sms_syncfs(const char *path, GError **error) SMS_WARN_UNUSED;
 /* Rename, then fsync the destination directory. */
 gboolean sms_rename_durable(const char *from, const char *to, GError **error) SMS_WARN_UNUSED;
 
-/* Global switch for tests/simulations that do not need durability (SMSEMU_FSYNC=0). */
+/* Durability switch: off with SMSEMU_FSYNC=0 (tests) or for the whole process once
+ * sms_sync_set_off(TRUE) was called (simulations: a scenario reproduces crashes itself,
+ * so nothing it writes needs to survive one). Daemons keep it on. */
 gboolean sms_sync_enabled(void);
+/* Turn durability off (TRUE) or back to the environment's setting; returns the previous. */
+gboolean sms_sync_set_off(gboolean off);
+/* fdatasync(fd) unless durability is off; FALSE with errno set when it failed. */
+gboolean sms_sync_fd(int fd) SMS_WARN_UNUSED;
+/* How many fsync / fdatasync / syncfs calls this process made (tests). */
+guint64 sms_sync_calls(void);
 
 /* A batch of bulk writes made durable together. */
 typedef struct {

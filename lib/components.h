@@ -1,4 +1,4 @@
-/* components.h -- the pass / next-wake-up shape every component shares (design.md §2).
+/* components.h -- the pass / next-wake-up shape every component shares (CONTRIBUTING.md).
  *
  * A pass does the work that is due at `now` (site server time) and returns; it is
  * idempotent and safe to re-run after a crash at any point. next_wakeup tells when the

@@ -8,7 +8,7 @@
 G_DEFINE_QUARK(sms-db-error-quark, sms_db_error)
 
 /* Core schema. Times are SmsTime (naive local seconds) in INTEGER columns. Status
- * columns hold the SMS values of notes §1.5 (1 Pending .. 6 Retrying; 0 None). */
+ * columns hold the values of smsinfo.h JOBSTAT_* (1 Pending .. 6 Retrying; 0 None). */
 static const SmsMigration core_migrations[] = {
 	{ 1,
 	  "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -86,6 +86,11 @@ static const SmsMigration core_migrations[] = {
 	  "  NOT NULL DEFAULT 0, status_mif TEXT);"
 	  "CREATE TABLE component_state(component TEXT PRIMARY KEY, paused INTEGER NOT NULL"
 	  "  DEFAULT 0, last_pass INTEGER, next_pass INTEGER);"
+	},
+	/* 2: a command line is known by its CommandName (the WCL Name of PCMDUMP); the
+	 * setup variation of the PDF that defined it stays as an alias. */
+	{ 2,
+	  "ALTER TABLE package_commands ADD COLUMN variation TEXT;"
 	},
 };
 
@@ -550,6 +555,16 @@ migrate_core(sqlite3 *db, GError **error)
 	return TRUE;
 }
 
+static gboolean exclusive_for_process;
+
+gboolean
+sms_db_set_exclusive(gboolean on)
+{
+	gboolean was = exclusive_for_process;
+	exclusive_for_process = on;
+	return was;
+}
+
 gboolean
 sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error)
 {
@@ -574,14 +589,16 @@ sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error)
 	}
 	sqlite3_busy_timeout(db, 30000);
 	sqlite3_extended_result_codes(db, 1);
-	if (!sms_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	                     "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
-	                     "PRAGMA temp_store = MEMORY;", error)) {
+	/* synchronous first: switching a new database to WAL syncs unless it is OFF */
+	if (!sms_db_exec(db, sms_sync_enabled() ? "PRAGMA synchronous = NORMAL;"
+	                                        : "PRAGMA synchronous = OFF;", error) ||
+	    (exclusive_for_process &&
+	     !sms_db_exec(db, "PRAGMA locking_mode = EXCLUSIVE;", error)) ||
+	    !sms_db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+	                     "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;", error)) {
 		g_prefix_error(error, "%s: ", path);
 		return FALSE;
 	}
-	if (!sms_sync_enabled())
-		(void)sms_db_exec(db, "PRAGMA synchronous = OFF", NULL);
 	if (!migrate_core(db, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return FALSE;

@@ -22,6 +22,11 @@ typedef enum {
 
 /* Open (creating if asked) and bring the core schema up to date. */
 gboolean sms_db_open(const char *path, gboolean create, sqlite3 **out, GError **error);
+/* Databases opened from now on hold their lock until closed (SQLite locking_mode =
+ * EXCLUSIVE: no file lock per transaction, the WAL index in the process's memory). Only
+ * for a process that is the only user of its databases (the simulator); returns the
+ * previous setting. */
+gboolean sms_db_set_exclusive(gboolean on);
 
 typedef struct {
 	int version;            /* 1, 2, ... in order */
@@ -91,4 +96,4 @@ gboolean sms_db_meta_get(sqlite3 *db, const char *key, char **out, GError **erro
 gboolean sms_db_meta_set(sqlite3 *db, const char *key, const char *value, GError **error);
 
 /* Current core schema version (PRAGMA user_version target). */
-#define SMS_DB_SCHEMA_VERSION 1
+#define SMS_DB_SCHEMA_VERSION 2

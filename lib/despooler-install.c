@@ -67,8 +67,11 @@ drive_free_mb(SmsSite *site, const char *server, const SmsDriveDef *d)
 	return d->capacity_mb - (gint64)(dir_bytes(path) / (1024 * 1024));
 }
 
-/* Distribution drive (notes §4.3): the SMS drive if it has the minimum free space,
- * else the drive with the most free space. */
+/* Distribution drive (SMS 1.2 Resource Guide, "Run Command On Workstation Jobs"): the
+ * SMS drive if it has the minimum free space; else the NTFS drive with the most free
+ * space among those that have it; else such a non-NTFS drive; else the SMS drive.
+ * Share packages (min_free G_MAXINT32): the drive with the most free space ("Share
+ * Package On Server Jobs"). */
 static char
 choose_drive(SmsSite *site, const char *server, guint32 min_free, gint64 need_mb)
 {
@@ -79,17 +82,37 @@ choose_drive(SmsSite *site, const char *server, guint32 min_free, gint64 need_mb
 	if (s == NULL || s->drives->len == 0)
 		return 'C';
 	first = &g_array_index(s->drives, SmsDriveDef, 0);
+	/* one drive: it is the answer whatever its free space (no walk of the drive) */
+	if (s->drives->len == 1)
+		return first->letter;
+	if (min_free == G_MAXINT32) {
+		for (guint i = 0; i < s->drives->len; i++) {
+			SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, i);
+			gint64 f = drive_free_mb(site, server, d);
+			if (f > best_free) {
+				best_free = f;
+				best = d->letter;
+			}
+		}
+		return best;
+	}
 	if (drive_free_mb(site, server, first) - need_mb >= (gint64)min_free)
 		return first->letter;
-	for (guint i = 0; i < s->drives->len; i++) {
-		SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, i);
-		gint64 f = drive_free_mb(site, server, d);
-		if (f > best_free) {
-			best_free = f;
-			best = d->letter;
+	for (int ntfs = 1; ntfs >= 0; ntfs--) {
+		for (guint i = 0; i < s->drives->len; i++) {
+			SmsDriveDef *d = &g_array_index(s->drives, SmsDriveDef, i);
+			gint64 f = drive_free_mb(site, server, d);
+			if ((d->fs == SMS_FS_NTFS) != ntfs || f - need_mb < (gint64)min_free)
+				continue;
+			if (f > best_free) {
+				best_free = f;
+				best = d->letter;
+			}
 		}
+		if (best)
+			return best;
 	}
-	return best;
+	return first->letter;
 }
 
 /* Existing location of a package on a server (the Despooler never puts one package on
@@ -129,11 +152,32 @@ save_work(SmsSite *site, const Work *w, const char *detail, GError **error)
 	                 w->next_attempt, w->forced_at, w->path, detail, w->job, w->server);
 }
 
-static const char *
-share_dir_name(const SmsInstruction *ins)
+/* The share a package directory at `path` (servers/<S>/<drive>/...) is known by: what
+ * follows the drive, '\\'-separated ("TOOLS00", "FRISBEE00\\TESTGROUP"). */
+static char *
+share_of_path(SmsSite *site, const char *server, const char *path)
 {
-	return ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name ? ins->share_name
-	                                                                : ins->package_id;
+	g_autofree char *prefix = g_build_filename(site->root, "servers", server, NULL);
+	const char *rest = g_str_has_prefix(path, prefix) ? path + strlen(prefix) + 1 : path;
+	const char *slash = strchr(rest, '/');
+	char *share = g_strdup(slash ? slash + 1 : rest);
+	for (char *c = share; *c; c++)
+		if (*c == '/')
+			*c = '\\';
+	return share;
+}
+
+/* The share of a package on a server: where it was put (the Despooler may have made
+ * NAME00 of a ShareName in use), else the ShareName of a Share Package job, else the
+ * package ID (SMS_PKGx\<package>). Newly allocated. */
+static char *
+share_dir_name(SmsSite *site, const SmsInstruction *ins, const char *server)
+{
+	if (ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name) {
+		g_autofree char *p = existing_path(site, ins->package_id, server);
+		return p ? share_of_path(site, server, p) : g_strdup(ins->share_name);
+	}
+	return g_strdup(ins->package_id);
 }
 
 /* Who holds a file of the package directory: share sessions and real locks on the
@@ -144,7 +188,8 @@ holders(SmsSite *site, const SmsInstruction *ins, const char *server, const char
         gboolean recorded, SmsTime now, GPtrArray **out, GError **error)
 {
 	g_autoptr(GPtrArray) held = NULL;
-	if (!sms_share_holders(site, server, share_dir_name(ins), now, &held, error))
+	g_autofree char *sdir = share_dir_name(site, ins, server);
+	if (!sms_share_holders(site, server, sdir, now, &held, error))
 		return FALSE;
 	if (!recorded && dest) {
 		guint first = held->len;
@@ -153,7 +198,7 @@ holders(SmsSite *site, const SmsInstruction *ins, const char *server, const char
 		for (guint i = first; i < held->len; i++) {
 			SmsShareSession *s = held->pdata[i];
 			s->server = g_strdup(server);
-			s->share = g_strdup(share_dir_name(ins));
+			s->share = g_strdup(sdir);
 		}
 	}
 	*out = g_steal_pointer(&held);
@@ -257,18 +302,30 @@ install_path(SmsSite *site, const SmsInstruction *ins, const char *server, guint
 	g_autofree char *drive = NULL;
 	if (p)
 		return p;
-	/* Run Command: the SMS drive if it has the minimum free space (notes §4.3); share
+	/* Run Command: the SMS drive if it has the minimum free space (choose_drive); share
 	 * packages: the root of the drive with the most free space (RG:S3D3F) */
 	letter = choose_drive(site, server,
 	                      ins->job_type == SMS_JOB_SHARE_PACKAGE ? G_MAXINT32 : min_free,
 	                      need_mb);
 	if (ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name) {
 		g_autofree char *share = g_strdup(ins->share_name);
+		char *rest;
 		for (char *c = share; *c; c++)
 			if (*c == '\\')
 				*c = '/';
 		drive = sms_layout_drive(site, server, letter);
-		return g_build_filename(drive, share, NULL);
+		/* a root directory that exists holds another package: NAME00, NAME01, ...
+		 * (SMS 1.2 SDK, package folder "Share name": FRISBEE\TESTGROUP becomes
+		 * FRISBEE00\TESTGROUP) */
+		rest = strchr(share, '/');
+		if (rest)
+			*rest++ = '\0';
+		for (int n = -1; n < 100; n++) {
+			g_autofree char *root = n < 0 ? g_strdup(share) : g_strdup_printf("%s%02d", share, n);
+			g_autofree char *dir = g_build_filename(drive, root, NULL);
+			if (!g_file_test(dir, G_FILE_TEST_EXISTS) || n == 99)
+				return rest ? g_build_filename(dir, rest, NULL) : g_steal_pointer(&dir);
+		}
 	}
 	drive = sms_layout_pkg_share(site, server, letter);
 	return g_build_filename(drive, ins->package_id, NULL);
@@ -376,6 +433,23 @@ package_acl(const SmsInstruction *ins)
 	return g_string_free(g_steal_pointer(&acl), FALSE);
 }
 
+/* Regular files under dir (what a package directory holds). */
+static guint
+count_files(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	guint n = 0;
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(dir, name, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_DIR))
+			n += count_files(p);
+		else
+			n++;
+	}
+	return n;
+}
+
 static gboolean
 swap_in(const char *tree, const char *dest, gboolean move, guint *out_copied, GError **error)
 {
@@ -392,6 +466,9 @@ swap_in(const char *tree, const char *dest, gboolean move, guint *out_copied, GE
 	if (!(move && rename(tree, staged) == 0) &&
 	    !stage_tree(tree, staged, exists ? dest : NULL, &copied, error))
 		return FALSE;
+	/* what is installed: every file of the new tree, whether copied, linked from the
+	 * previous version or moved in whole (the move copies nothing) */
+	copied = count_files(staged);
 	if (!sms_syncfs(staged, error))
 		return FALSE;
 	if (sms_fault("despooler-before-swap", error))
@@ -452,15 +529,20 @@ install_now(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tree,
 	w->next_attempt = SMS_TIME_NONE;
 	unc = despool_unc_path(site, w->server, dest);
 	/* a new directory gets the package's permissions; later installs keep what is set */
-	if (first && !sms_share_set_acl(site, w->server, share_dir_name(ins), acl, error))
-		return FALSE;
+	if (first) {
+		g_autofree char *sdir = ins->job_type == SMS_JOB_SHARE_PACKAGE && ins->share_name
+		                        ? share_of_path(site, w->server, dest)
+		                        : g_strdup(ins->package_id);
+		if (!sms_share_set_acl(site, w->server, sdir, acl, error))
+			return FALSE;
+	}
 	if (!save_work(site, w, "installed", error))
 		return FALSE;
 	if (!sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 	                                 .event = "distribute.installed", .job = ins->job_id,
 	                                 .package = ins->package_id, .server = w->server,
 	                                 .detail = unc }, error,
-	              "Package %s installed on %s as %s (%u file(s) copied)", ins->package_id,
+	              "Package %s installed on %s as %s (%u file(s) installed)", ins->package_id,
 	              w->server, unc, copied))
 		return FALSE;
 	if (!despool_report(site, ins, "location", w->server, NULL, SMS_STATUS_COMPLETE, dest, NULL, now,
@@ -501,8 +583,9 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GPtrArray) warned = g_ptr_array_new_with_free_func((GDestroyNotify)
 	                                                             sms_share_session_free);
+	g_autofree char *sdir = share_dir_name(site, ins, w->server);
 	g_autofree char *text = g_strdup_printf("The package directory %s on %s is ready again.",
-	                                        share_dir_name(ins), w->server);
+	                                        sdir, w->server);
 	sqlite3_stmt *st;
 	gboolean row;
 
@@ -529,12 +612,12 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 	}
 	if (!install_now(site, ins, w, tree, dest, FALSE, now, error))
 		return FALSE;
-	if (!sms_share_restore(site, w->server, share_dir_name(ins), error) ||
+	if (!sms_share_restore(site, w->server, sdir, error) ||
 	    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 	                                 .event = "share.access_restored", .job = w->job,
 	                                 .package = ins->package_id, .server = w->server },
 	              error, "Access to the package directory %s on %s restored",
-	              share_dir_name(ins), w->server))
+	              sdir, w->server))
 		return FALSE;
 	/* the users warned for this job and server, once each, in the order they were */
 	st = sms_db_stmt(site->db, "SELECT user, machine FROM user_messages WHERE job = ? AND "
@@ -560,7 +643,7 @@ force_delivery(SmsSite *site, const SmsInstruction *ins, Work *w, const char *tr
 
 /* An attempt failed for another reason than files in use (a full drive, a damaged
  * stored package, a file system error): retried on the retry interval like a locked
- * install, Failed after the 100th retry (notes §5.5). */
+ * install, Failed after the 100th retry (KB Q128458, KB Q140374). */
 gboolean
 despool_retry_later(SmsSite *site, Work *w, const char *why, SmsTime now, GError **error)
 {
@@ -746,23 +829,24 @@ despool_attempt(SmsSite *site, const Settings *cfg, Work *w, SmsTime now, GHashT
 		count = g_strdup_printf("%d", k);
 		if (forced && (guint32)k > cfg->retries) {
 			/* x*(y+1): revoke, warn, deliver after z minutes */
+			g_autofree char *sdir = share_dir_name(site, ins, w->server);
 			g_autofree char *text = g_strdup_printf("Warning: the package directory %s on %s "
 			                                        "will be updated in %u minutes. Close the "
 			                                        "files you have open there or you will be "
-			                                        "disconnected.", share_dir_name(ins),
+			                                        "disconnected.", sdir,
 			                                        w->server, cfg->delay);
 			w->state = ST_REVOKED;
 			w->forced_at = now + (SmsTime)cfg->delay * SMS_MINUTE;
 			w->next_attempt = w->forced_at;
 			if (!save_work(site, w, "access revoked, forced disconnection pending", error))
 				return FALSE;
-			if (!sms_share_revoke(site, w->server, share_dir_name(ins), error) ||
+			if (!sms_share_revoke(site, w->server, sdir, error) ||
 			    !sms_emit(site, &(SmsEvent){ .time = now, .component = DESP,
 			                                 .event = "share.access_revoked", .job = w->job,
 			                                 .package = ins->package_id, .server = w->server,
 			                                 .detail = site->self->service_account }, error,
 			              "Retry count %d exceeds %u: access to %s on %s revoked for everyone "
-			              "but %s", k, cfg->retries, share_dir_name(ins), w->server,
+			              "but %s", k, cfg->retries, sdir, w->server,
 			              site->self->service_account))
 				return FALSE;
 			return notify_users(site, ins, held, w->server, "distribute.forced_warning", text,

@@ -68,6 +68,7 @@ despool_load_job(SmsSite *site, const char *job, SmsInstruction **out, GError **
 		return FALSE;
 	i = sms_instruction_new(c->kind);
 	i->id = g_strdup(c->id); i->job_id = g_strdup(c->job_id); i->job_type = c->job_type;
+	i->request_id = g_strdup(c->request_id);
 	i->origin_site = g_strdup(c->origin_site); i->from_site = g_strdup(c->from_site);
 	i->target_site = g_strdup(c->target_site); i->package_id = g_strdup(c->package_id);
 	i->package_name = g_strdup(c->package_name);
@@ -115,7 +116,7 @@ target_servers(SmsSite *site, const SmsInstruction *ins, GPtrArray *out, GError 
 			if (**p && server_is_here(site, *p, SMS_ROLE_DISTRIBUTION))
 				g_ptr_array_add(out, sms_strup(*p));
 		}
-		/* a group without a server here: this site's Default Servers (notes §1.3) */
+		/* a group without a server here: this site's Default Servers (SDK job scalars) */
 		if (out->len > 0 || removal)
 			return TRUE;
 	}

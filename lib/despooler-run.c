@@ -80,12 +80,18 @@ despool_write_run_phase(SmsSite *site, const char *job, SmsTime now, GError **er
 
 	if (!despool_load_job(site, job, &ins, error))
 		return FALSE;
-	rec->site_id = g_strdup(ins->origin_site);
-	rec->request_id = g_strndup(ins->id, 7);
+	/* As the PCMDUMP of KB Q123499 shows them: SiteID is the client's site (this one:
+	 * BPC in every record there, GBL's job included), RequestID the 7-character request
+	 * identifier of the site that created the job (GBL00B9 for job GBL0015B); an
+	 * instruction from before RequestID existed falls back to its instruction ID. */
+	rec->site_id = g_strdup(site->code);
+	rec->request_id = ins->request_id ? g_strdup(ins->request_id) : g_strndup(ins->id, 7);
 	rec->package_id = g_strdup(ins->package_id);
 	rec->job_id = g_strdup(ins->job_id);
-	/* Install Flag (notes §3.1): 1 any link speed, 2 mandatory but not over a slow link */
-	rec->install_flag = ins->force_slow_link ? 1 : ins->mandatory_after != SMS_TIME_NONE ? 2 : 0;
+	/* Install Flag (KB Q123499): 0 install regardless of link speed, 2 not over a slow
+	 * link ("Not Mandatory Over Slow Link" checked on a mandatory job); the mandatory
+	 * record of the real dump has 0 */
+	rec->install_flag = ins->mandatory_after != SMS_TIME_NONE && !ins->force_slow_link ? 2 : 0;
 	rec->install_by = ins->mandatory_after;
 	rec->install_by_full = ins->mandatory_after != SMS_TIME_NONE;
 	rec->display_date = ins->offer_after;

@@ -1,4 +1,5 @@
-/* despooler.c -- the SMS Despooler (notes §5.5-§5.6, §4.3, §3.1, §3.6; KB Q140403).
+/* despooler.c -- the SMS Despooler (SMS 1.2 Resource Guide, "Run Command On Workstation
+ * Jobs"; KB Q128458, KB Q169491, KB Q140403).
  *
  * One pass: process RECEIVE (instructions with their packages, status from
  * workstations), then every install / removal that is due (first attempts, retries on

@@ -14,6 +14,7 @@ gboolean sms_despooler_restart(SmsSite *site, SmsTime now, GError **error);
 gboolean sms_despooler_ensure_schema(SmsSite *site, GError **error);
 /* Staged install: build `dest`.NEW from `tree` (unchanged files hard-linked from the old
  * `dest`, the rest linked or copied from `tree`), then swap it in with one atomic
- * RENAME_EXCHANGE: a reader sees the old tree or the new one, never a mix. */
+ * RENAME_EXCHANGE: a reader sees the old tree or the new one, never a mix.
+ * *out_copied (may be NULL) = the files the installed tree holds. */
 gboolean sms_despooler_swap_in(const char *tree, const char *dest, guint *out_copied,
                                GError **error);

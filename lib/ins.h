@@ -1,4 +1,4 @@
-/* ins.h -- PCM instruction files <SMSID>.INS (notes §3.1): one file per workstation,
+/* ins.h -- PCM instruction files <SMSID>.INS (KB Q123499, PCMDUMP): one file per workstation,
  * one record per offered job, in our own versioned binary layout (smsemu-ins(5)).
  *
  *   offset 0   "SMSPCMI\x1a"                      magic

@@ -38,7 +38,8 @@ sms_instruction_free(SmsInstruction *i)
 {
 	if (i == NULL)
 		return;
-	g_free(i->id); g_free(i->job_id); g_free(i->origin_site); g_free(i->from_site);
+	g_free(i->id); g_free(i->job_id); g_free(i->request_id); g_free(i->origin_site);
+	g_free(i->from_site);
 	g_free(i->target_site); g_free(i->package_id); g_free(i->package_name);
 	g_free(i->package_version); g_free(i->package_comment); g_free(i->package_file);
 	g_free(i->share_name); g_free(i->share_access); g_free(i->dist_servers);
@@ -140,6 +141,7 @@ sms_instruction_serialize(const SmsInstruction *i, gsize *out_len)
 	kv(o, "Kind", kind_names[i->kind]);
 	kv(o, "ID", i->id);
 	kv(o, "JobID", i->job_id);
+	kv(o, "RequestID", i->request_id);
 	kv_int(o, "JobType", i->job_type);
 	kv(o, "OriginSite", i->origin_site);
 	kv(o, "FromSite", i->from_site);
@@ -198,7 +200,7 @@ check_crc(const char *name, const char *data, gsize len, gsize *body, GError **e
 	const gsize tl = sizeof tail - 1;
 	gsize end = len;
 	guint32 want, got;
-	char hex[9];
+	char hex[9], written[9];
 	while (end > 0 && (data[end - 1] == '\n' || data[end - 1] == '\r'))
 		end--;
 	if (end < tl + 8 || memcmp(data + end - 8 - tl, tail, tl) != 0) {
@@ -212,7 +214,10 @@ check_crc(const char *name, const char *data, gsize len, gsize *body, GError **e
 	want = (guint32)g_ascii_strtoull(hex, NULL, 16);
 	*body = end - 8 - tl;
 	got = (guint32)crc32(0, (const Bytef *)data, (uInt)*body);
-	if (got != want) {
+	/* the stored digits exactly as written (lower case): a flipped letter case is
+	 * damage too */
+	g_snprintf(written, sizeof written, "%08x", got);
+	if (got != want || memcmp(hex, written, 8) != 0) {
 		g_set_error(error, SMS_INSTR_ERROR, SMS_INSTR_ERROR_CORRUPT,
 		            "%s: checksum mismatch (stored %08x, computed %08x): the file is corrupt",
 		            name, want, got);
@@ -282,6 +287,16 @@ sms_instruction_parse(const char *name, const char *data, gsize len, SmsInstruct
 	if (!sms_ini_require(ini, s, "JobID", &v, error))
 		return FALSE;
 	i->job_id = g_strdup(v);
+	if ((v = sms_ini_section_get(s, "RequestID")) != NULL) {
+		gboolean ok = strlen(v) == 7;
+		for (const char *p = v; ok && *p; p++)
+			ok = g_ascii_isalnum(*p);
+		if (!ok)
+			return sms_ini_throw(error, ini, sms_ini_key_line(s, "RequestID"),
+			                     SMS_INI_ERROR_BAD_VALUE, "RequestID: expected 7 letters "
+			                     "or digits, got '%s'", v);
+		i->request_id = g_strdup(v);
+	}
 	if (!get_int(ini, s, "JobType", 0, &n, error))
 		return FALSE;
 	i->job_type = (int)n;

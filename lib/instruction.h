@@ -40,6 +40,9 @@ typedef struct {
 	SmsInstrKind kind;
 	char *id;                 /* instruction ID: 5-char job suffix + target site code */
 	char *job_id;
+	char *request_id;         /* RequestID of the PCM records it makes: 7 characters,
+	                           * "<origin site><4 base-36>" (KB Q123499); NULL in files
+	                           * written before it existed */
 	int job_type;             /* SmsJobType */
 	char *origin_site;        /* site that created the job */
 	char *from_site;          /* site that sent this instruction */
@@ -78,7 +81,7 @@ gboolean sms_instruction_load(const char *path, SmsInstruction **out, GError **e
 /* Atomic write (temp + rename, fsync). */
 gboolean sms_instruction_save(const SmsInstruction *ins, const char *path, GError **error);
 
-/* Send request (notes §5.3): one per target site and job. */
+/* Send request (KB Q123221, DUMPSEND): one per target site and job. */
 typedef struct {
 	char *id;                 /* 7-char request ID */
 	char *job_id;

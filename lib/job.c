@@ -69,6 +69,7 @@ command_free(gpointer p)
 {
 	SmsPackageCommand *c = p;
 	g_free(c->name);
+	g_free(c->variation);
 	g_free(c->command_line);
 	g_free(c);
 }
@@ -463,16 +464,29 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 		}
 		if (j->command == NULL)
 			return bad(&c, "missing Command (one of the package's command lines)");
-		if (sms_package_command(pkg, j->command) == NULL) {
-			g_autoptr(GString) names = g_string_new(NULL);
-			for (guint i = 0; i < pkg->commands->len; i++)
-				g_string_append_printf(names, "%s%s", i ? ", " : "",
-				                       ((SmsPackageCommand *)pkg->commands->pdata[i])->name);
-			return not_found(&c, "Command: package %s has no command line '%s' (it has: %s)",
-			                 pkg->id, j->command, names->str);
+		{
+			SmsPackageCommand *cmd;
+			g_autoptr(GError) local = NULL;
+			if (!sms_package_command_find(pkg, j->command, &cmd, &local)) {
+				if (local->code == SMS_JOB_ERROR_NOT_FOUND)
+					return not_found(&c, "%s", local->message);
+				return bad(&c, "%s", local->message);
+			}
+			/* the job keeps the CommandName, whichever name was given */
+			g_free(j->command);
+			j->command = g_strdup(cmd->name);
 		}
 		if (j->offer_after == SMS_TIME_NONE)
 			j->offer_after = j->start_after;
+		/* Expires After: the Job Details default (about six months, BackOffice Resource
+		 * Kit); the real PCMDUMP of KB Q123499 shows exactly 168 days (24 weeks) between
+		 * Display Date and Expiration Date in each record whose expiry was left alone */
+		if (!(given & K_EXPIRES))
+			j->expires_after = j->offer_after + SMS_JOB_DEFAULT_EXPIRY;
+		/* "Not Mandatory Over Slow Link" is unchecked unless asked for: the mandatory
+		 * record of KB Q123499 has Install Flag 0 */
+		if (!(given & K_SLOW) && j->mandatory_after != SMS_TIME_NONE)
+			j->force_slow_link = TRUE;
 		if (j->mandatory_after != SMS_TIME_NONE && j->mandatory_after < j->offer_after)
 			return bad(&c, "MandatoryAfter (%s) is earlier than OfferAfter (%s)",
 			           sms_time_str(j->mandatory_after), sms_time_str(j->offer_after));
@@ -483,7 +497,7 @@ sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values, GArray *li
 		    j->expires_after <= j->mandatory_after)
 			return bad(&c, "ExpiresAfter (%s) must be later than MandatoryAfter (%s)",
 			           sms_time_str(j->expires_after), sms_time_str(j->mandatory_after));
-		if (j->force_slow_link && j->mandatory_after == SMS_TIME_NONE)
+		if ((given & K_SLOW) && j->force_slow_link && j->mandatory_after == SMS_TIME_NONE)
 			return bad(&c, "ForceOverSlowLink needs MandatoryAfter (it only applies to "
 			           "mandatory jobs)");
 		break;
@@ -889,7 +903,7 @@ sms_package_load(SmsSite *site, const char *id, SmsPackage **out, GError **error
 	p->created = sms_db_col_time(st, 11);
 	sqlite3_reset(st);
 	p->commands = g_ptr_array_new_with_free_func(command_free);
-	st = sms_db_stmt(site->db, "SELECT name, command_line, platforms, flags FROM "
+	st = sms_db_stmt(site->db, "SELECT name, command_line, platforms, flags, variation FROM "
 	                 "package_commands WHERE package = ? ORDER BY ord", error);
 	if (st == NULL)
 		return FALSE;
@@ -905,6 +919,7 @@ sms_package_load(SmsSite *site, const char *id, SmsPackage **out, GError **error
 		c->command_line = sms_db_col_text(st, 1);
 		c->platforms = (guint32)sqlite3_column_int64(st, 2);
 		c->flags = (guint)sqlite3_column_int(st, 3);
+		c->variation = sms_db_col_text(st, 4);
 		g_ptr_array_add(p->commands, c);
 	}
 	*out = g_steal_pointer(&p);
@@ -942,6 +957,44 @@ sms_package_command(SmsPackage *pkg, const char *name)
 			return c;
 	}
 	return NULL;
+}
+
+gboolean
+sms_package_command_find(SmsPackage *pkg, const char *name, SmsPackageCommand **out,
+                         GError **error)
+{
+	SmsPackageCommand *by_name = sms_package_command(pkg, name);
+	SmsPackageCommand *by_variation = NULL;
+	g_autoptr(GString) names = NULL;
+
+	for (guint i = 0; i < pkg->commands->len; i++) {
+		SmsPackageCommand *c = pkg->commands->pdata[i];
+		if (c->variation && sms_str_equal_ci(c->variation, name)) {
+			by_variation = c;
+			break;
+		}
+	}
+	if (by_name && by_variation && by_name != by_variation)
+		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
+		                        "Command '%s' of package %s is ambiguous: it is the command "
+		                        "name of '%s' (setup variation %s) and the setup variation "
+		                        "of '%s': give the command name", name, pkg->id, by_name->name,
+		                        by_name->variation ? by_name->variation : "none",
+		                        by_variation->name);
+	if (by_name || by_variation) {
+		*out = by_name ? by_name : by_variation;
+		return TRUE;
+	}
+	names = g_string_new(NULL);
+	for (guint i = 0; i < pkg->commands->len; i++) {
+		SmsPackageCommand *c = pkg->commands->pdata[i];
+		g_string_append_printf(names, "%s'%s'", i ? ", " : "", c->name);
+		if (c->variation && !sms_str_equal_ci(c->variation, c->name))
+			g_string_append_printf(names, " (setup variation %s)", c->variation);
+	}
+	return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_NOT_FOUND,
+	                        "Command: package %s has no command line '%s' (it has: %s)",
+	                        pkg->id, name, names->str);
 }
 
 gboolean
@@ -986,7 +1039,7 @@ sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
 	for (guint i = 0; p->commands && i < p->commands->len; i++) {
 		SmsPackageCommand *c = p->commands->pdata[i];
 		st = sms_db_stmt(site->db, "INSERT INTO package_commands(package, name, command_line, "
-		                 "platforms, flags, ord) VALUES (?, ?, ?, ?, ?, ?)", error);
+		                 "platforms, flags, ord, variation) VALUES (?, ?, ?, ?, ?, ?, ?)", error);
 		if (st == NULL)
 			return FALSE;
 		sms_db_bind_text(st, 1, id);
@@ -995,6 +1048,7 @@ sms_package_insert(SmsSite *site, SmsPackage *p, GError **error)
 		sqlite3_bind_int64(st, 4, c->platforms);
 		sqlite3_bind_int(st, 5, (int)c->flags);
 		sqlite3_bind_int(st, 6, (int)i);
+		sms_db_bind_text(st, 7, c->variation);
 		if (!sms_db_step_done(site->db, st, error)) {
 			g_prefix_error(error, "package %s: command line '%s': ", id, c->name);
 			return FALSE;
@@ -1127,7 +1181,13 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 	if (pkg_name && *pkg_name == '\0')
 		return sms_throw_domain(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID,
 		                        "%s: the package name is empty", pdf_path);
-	p->name = pkg_name ? g_steal_pointer(&pkg_name) : g_strdup(pdf->product);
+	/* Name = Product + " " + Version, as the SDK's sample importer built it */
+	if (pkg_name)
+		p->name = g_steal_pointer(&pkg_name);
+	else if (pdf->version && *pdf->version)
+		p->name = g_strdup_printf("%s %s", pdf->product, pdf->version);
+	else
+		p->name = g_strdup(pdf->product);
 	p->version = g_strdup(pdf->version);
 	p->comment = g_strdup(pdf->comment);
 	p->site = g_strdup(site->code);
@@ -1144,9 +1204,11 @@ sms_package_import(SmsSite *site, const char *pdf_path, const char *source,
 	for (guint i = 0; src && i < pdf->commands->len; i++) {
 		SmsPdfCommand *pc = pdf->commands->pdata[i];
 		SmsPackageCommand *c = g_new0(SmsPackageCommand, 1);
-		/* The variation name is the command line's name (scenarios say Command=Typical);
-		 * the PDF's CommandName is what PCM shows. */
-		c->name = g_strdup(pc->variation);
+		/* The CommandName is the command line's name, as the SDK's sample importer
+		 * made the WCL folder's Name; the variation only found the [X Setup] section
+		 * and stays an alias (Command=Typical). */
+		c->name = g_strdup(pc->name);
+		c->variation = g_strdup(pc->variation);
 		c->command_line = g_strdup(pc->command_line);
 		c->platforms = pc->platforms;
 		c->flags = (pc->user_input_required ? SMS_CMD_USER_INPUT : SMS_CMD_AUTOMATED) |

@@ -1,6 +1,6 @@
 /* job.h -- jobs and packages in the site database: the SMS 1.x job model.
  *
- * Values follow smsinfo.h (notes §1.3, §1.5). A job is created from a list of
+ * Values follow smsinfo.h and the SMS 1.2 SDK job scalars. A job is created from a list of
  * "Key=Value" properties with the names of the scenario file ([Job] section), so the
  * scenario reader and `jobsvc job create --set Key=Value` share one validator.
  */
@@ -13,7 +13,7 @@ GQuark sms_job_error_quark(void);
 typedef enum {
 	SMS_JOB_ERROR_INVALID,    /* a property is malformed or inconsistent */
 	SMS_JOB_ERROR_NOT_FOUND,  /* unknown job / package / command / group */
-	SMS_JOB_ERROR_STATE,      /* not allowed in the job's state (notes §1.7) */
+	SMS_JOB_ERROR_STATE,      /* not allowed in the job's state (KB Q191338) */
 	SMS_JOB_ERROR_SOURCE,     /* a package source directory is missing or not a directory */
 	SMS_JOB_ERROR_EXISTS,     /* a machine group of that name exists already */
 } SmsJobError;
@@ -93,13 +93,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmsJob, sms_job_free)
  * RunCommand, Name; Site must be the site's own code). `where` prefixes error messages
  * ("scenario.ini:42" or "job create"). `lines` (may be NULL) gives the line of each key
  * for messages. The package is looked up by ID or name in the site; validation follows
- * SMS (notes §1.3): unknown or repeated keys, properties of another job type, a Run
+ * SMS (SMS 1.2 SDK job scalars): unknown or repeated keys, properties of another job type, a Run
  * Command job without workstation command lines or with an unknown Command, Mandatory
  * After before Offer After, Expires After not after Offer After, an unknown machine
  * group, site or query syntax are errors (SMS_JOB_ERROR_INVALID / _NOT_FOUND).
  * Defaults: StartAfter = now, OfferAfter = StartAfter, no MandatoryAfter, ExpiresAfter
- * never, Priority Medium, Repeat Never, Send only if not previously sent, Distribute
- * Default Servers, RemoveFrom All Servers. */
+ * = OfferAfter + SMS_JOB_DEFAULT_EXPIRY ("never" must be said), ForceOverSlowLink yes
+ * for a mandatory job ("Not Mandatory Over Slow Link" unchecked), Priority Medium,
+ * Repeat Never, Send only if not previously sent, Distribute Default Servers,
+ * RemoveFrom All Servers. Command is a CommandName or a setup variation (alias); the
+ * job keeps the CommandName. */
+/* Default Expires After: 168 days (24 weeks) after Offer After, as every defaulted
+ * record of the KB Q123499 PCMDUMP shows (the Resource Kit says "six months"). */
+#define SMS_JOB_DEFAULT_EXPIRY (168 * SMS_DAY)
 gboolean sms_job_from_props(SmsSite *site, GPtrArray *keys, GPtrArray *values,
                             GArray *lines, const char *where, SmsJob **out, GError **error);
 /* Insert as a new Pending job with a fresh ID (sets job->id, created). */
@@ -110,7 +116,7 @@ gboolean sms_job_save_status(SmsSite *site, const SmsJob *job, GError **error);
 /* Job by ID or by scenario name. */
 gboolean sms_job_resolve(SmsSite *site, const char *id_or_name, char **out_id, GError **error);
 
-/* Cancel: Pending -> Cancelled at once; Active/Retrying -> cancel requested (the
+/* Cancel (KB Q191338): Pending -> Cancelled at once; Active/Retrying -> cancel requested (the
  * Scheduler finishes it). The later instances of a repeating job that are still Pending,
  * Active or Retrying are cancelled with it. A job that is Complete/Failed/Cancelled with
  * no such instance: error STATE. */
@@ -125,7 +131,8 @@ gboolean sms_job_delete(SmsSite *site, const char *id, GError **error);
 
 /* ---- packages ---------------------------------------------------------------- */
 typedef struct {
-	char *name;
+	char *name;               /* CommandName: the WCL Name PCM shows (SDK importer) */
+	char *variation;          /* the PDF's setup variation ("Typical"), an alias, or NULL */
 	char *command_line;
 	guint32 platforms;        /* SmsPlatform bits (pdf.h) */
 	guint flags;              /* SMS_CMD_* */
@@ -161,7 +168,14 @@ gboolean sms_package_resolve(SmsSite *site, const char *id_or_name, char **out_i
                              GError **error);
 /* Store a package (assigns a fresh ID when pkg->id is NULL). */
 gboolean sms_package_insert(SmsSite *site, SmsPackage *pkg, GError **error);
+/* The command line whose CommandName is `name` (any case), or NULL. */
 SmsPackageCommand *sms_package_command(SmsPackage *pkg, const char *name);
+/* A command line as users name it: its CommandName or, as an alias, the setup variation
+ * of the PDF (any case). A name that is the CommandName of one command line and the
+ * variation of another is ambiguous: SMS_JOB_ERROR_INVALID listing both; no match:
+ * SMS_JOB_ERROR_NOT_FOUND listing the command names. */
+gboolean sms_package_command_find(SmsPackage *pkg, const char *name, SmsPackageCommand **out,
+                                  GError **error);
 /* `package import`: parse the PDF (pdf.h), check the source directories, store the
  * package with its command lines and the PDF text; name defaults to the PDF's product
  * name. Sources default to the PDF's ImportDirectory / SetupDirectory (relative to the
@@ -182,7 +196,7 @@ char *sms_access_to_string(guint bits);
  * task", "synchronous system exit" (newly allocated). */
 char *sms_command_flags_to_string(guint flags);
 
-/* ---- machine groups (job targets; members frozen at activation, notes §1.6) ------ */
+/* ---- machine groups (job targets; members frozen at activation, SMS 1.2 SDK) ------ */
 /* New empty group of site `group_site` (NULL: this site; must be a site it knows).
  * Names are case-insensitive, 1-64 characters, no control characters. */
 gboolean sms_machine_group_create(SmsSite *site, const char *name, const char *group_site,

@@ -1,15 +1,18 @@
 /* logon.c -- Maintenance Manager (instruction replication to every logon server,
- * client status back to the site server, SMS ID ranges), SMS ID allocation (notes
- * §6.2) and a user logging on at a workstation (SMSLS, notes §6.3). */
+ * client status back to the site server, SMS ID ranges), SMS ID allocation
+ * (KB Q127052) and a user logging on at a workstation (SMSLS, KB Q121387). */
 #include "components.h"
 #include "atomic.h"
+#include "boxwatch.h"
 #include "db.h"
 #include "ini.h"
 #include "logon.h"
 #include "mif.h"
+#include "pdf.h"
 #include "smsini.h"
 
 #include <stdio.h>
+#include <zlib.h>
 #include <sys/stat.h>
 
 G_DEFINE_QUARK(sms-logon-error-quark, sms_logon_error)
@@ -79,12 +82,22 @@ list_dir(const char *dir, const char *suffix)
 	return names;
 }
 
-/* A logon server is reachable when its LOGON.SRV directory exists. */
+/* A logon server is reachable when its LOGON.SRV directory exists (looked at again only
+ * after something changed in its parent, lib/boxwatch.h). */
 static gboolean
 server_reachable(SmsSite *site, const char *server)
 {
 	g_autofree char *dir = sms_layout_logon_srv(site, server);
-	return g_file_test(dir, G_FILE_TEST_IS_DIR);
+	g_autofree char *parent = g_path_get_dirname(dir);
+	g_autofree char *key = g_strconcat("logon-reachable:", dir, NULL);
+	gboolean yes;
+	SmsBoxToken t;
+	if (sms_box_answer_get(key, &yes))
+		return yes;
+	t = sms_box_watch(key, parent, site->root);
+	yes = g_file_test(dir, G_FILE_TEST_IS_DIR);
+	sms_box_answer_put(t, yes);
+	return yes;
 }
 
 static gboolean
@@ -475,10 +488,24 @@ status_waiting(SmsSite *site)
 		if (!sms_str_equal_ci(s->site, site->code) || !(s->roles & SMS_ROLE_LOGON))
 			continue;
 		box = sms_layout_logon_despool(site, s->name);
-		d = g_dir_open(box, 0, NULL);
-		while (d && (name = g_dir_read_name(d)) != NULL)
-			if (g_str_has_suffix(name, ".SNI") || g_str_has_suffix(name, ".PCK"))
+		{
+			/* the box is listed again only after something changed in it */
+			g_autofree char *key = g_strconcat("logon-status:", box, NULL);
+			gboolean waiting = FALSE;
+			SmsBoxToken t;
+			if (sms_box_answer_get(key, &waiting)) {
+				if (waiting)
+					return TRUE;
+				continue;
+			}
+			t = sms_box_watch(key, box, site->root);
+			d = g_dir_open(box, 0, NULL);
+			while (!waiting && d && (name = g_dir_read_name(d)) != NULL)
+				waiting = g_str_has_suffix(name, ".SNI") || g_str_has_suffix(name, ".PCK");
+			sms_box_answer_put(t, waiting);
+			if (waiting)
 				return TRUE;
+		}
 	}
 	return FALSE;
 }
@@ -567,7 +594,7 @@ sms_logon_take_smsid(SmsSite *site, const char *server, char **out, GError **err
 		}
 		from = g_build_filename(dir, uids->pdata[0], NULL);
 		to = g_strdup_printf("%s/%s.UID", dir, next);
-		/* the client whose rename succeeds owns the ID (notes §6.2) */
+		/* the client whose rename succeeds owns the ID (KB Q127052) */
 		if (rename(from, to) == 0) {
 			*out = g_steal_pointer(&id);
 			return TRUE;
@@ -661,9 +688,8 @@ maintain_uid(SmsSite *site, const char *server, SmsTime now, GError **error)
 }
 
 static gboolean
-uid_due(SmsSite *site, const char *server)
+uid_due_listed(const char *dir)
 {
-	g_autofree char *dir = sms_layout_smsid(site, server);
 	g_autoptr(GPtrArray) uids = list_dir(dir, ".UID");
 	guint64 range, seq;
 	g_autofree char *id = NULL;
@@ -671,6 +697,22 @@ uid_due(SmsSite *site, const char *server)
 		return TRUE;
 	id = g_strndup(uids->pdata[0], strlen(uids->pdata[0]) - 4);
 	return smsid_split(id, &range, &seq) && seq > SMS_SMSID_RANGE_END;
+}
+
+/* The SMSID directory is listed again only after something changed in it. */
+static gboolean
+uid_due(SmsSite *site, const char *server)
+{
+	g_autofree char *dir = sms_layout_smsid(site, server);
+	g_autofree char *key = g_strconcat("logon-uid:", dir, NULL);
+	gboolean due;
+	SmsBoxToken t;
+	if (sms_box_answer_get(key, &due))
+		return due;
+	t = sms_box_watch(key, dir, site->root);
+	due = uid_due_listed(dir);
+	sms_box_answer_put(t, due);
+	return due;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -694,8 +736,21 @@ sms_logon_pass(SmsSite *site, SmsTime now, GError **error)
 	return collect_status(site, now, error);
 }
 
+static SmsTime next_wakeup(SmsSite *site, SmsTime now);
+
 SmsTime
 sms_logon_next_wakeup(SmsSite *site, SmsTime now)
+{
+	SmsTime t;
+	/* changes nothing: the boxes' event queue is read once */
+	sms_box_quiet_begin();
+	t = next_wakeup(site, now);
+	sms_box_quiet_end();
+	return t;
+}
+
+static SmsTime
+next_wakeup(SmsSite *site, SmsTime now)
 {
 	g_autoptr(GError) error = NULL;
 	if (!ensure_schema(site, &error))
@@ -825,6 +880,62 @@ replace(char **field, const char *value)
 	*field = g_strdup(value);
 }
 
+/* OS= of [SMS] as Client Setup wrote it: a number (SMS 1.2 Resource Guide, "SMS.INI":
+ * 1 MS-DOS, 2 Windows 3.x, 3 OS/2, 4 Windows NT, 5 Windows 95); 0 for a platform the
+ * table does not have (Macintosh keeps its SMS.INI elsewhere). */
+static int
+os_code(guint32 platform)
+{
+	if (platform & SMS_PLATFORM_WIN95)
+		return 5;
+	if (platform & (SMS_PLATFORM_WIN32_X86 | SMS_PLATFORM_WIN32_MIPS | SMS_PLATFORM_WIN32_ALPHA))
+		return 4;
+	if (platform & SMS_PLATFORM_WIN16)
+		return 2;
+	if (platform & SMS_PLATFORM_MSDOS)
+		return 1;
+	return 0;
+}
+
+/* Keys a client gets from Client Setup and the Inventory Agent: OS= (always rewritten:
+ * the running platform), and the ones Audit needs non-blank (KB Q195823) that a real
+ * SMS.INI has ([Local] NetCardID, SystemRole, SystemType as in the sample SMS.INI of
+ * the SMS 1.2 Resource Guide), set only when the file lacks them. The network card ID
+ * is made up from the computer name (a locally administered address, 02:...), so it
+ * is stable from logon to logon. */
+static void
+client_identity(SmsSmsIni *ini, const char *machine, const char *platform_name)
+{
+	guint32 platform = platform_name ? sms_platform_from_name(platform_name) : 0;
+	int os = os_code(platform);
+	const char *type = (platform & SMS_PLATFORM_WIN32_ALPHA) ? "ALPHA-based PC"
+	                 : (platform & SMS_PLATFORM_WIN32_MIPS) ? "MIPS-based PC"
+	                 : (platform & SMS_PLATFORM_MACINTOSH) ? NULL : "X86-based PC";
+	const char *v;
+
+	if (os > 0) {
+		char buf[4];
+		g_snprintf(buf, sizeof buf, "%d", os);
+		sms_ini_set(ini->ini, "SMS", "OS", buf);
+	} else {
+		sms_ini_section_remove(sms_ini_find(ini->ini, "SMS"), "OS");
+	}
+	v = sms_ini_get(ini->ini, "Local", "NetCardID");
+	if (v == NULL || *v == '\0') {
+		guint32 h = (guint32)crc32(0, (const Bytef *)machine, (uInt)strlen(machine));
+		char id[24];
+		g_snprintf(id, sizeof id, "02:00:%02X:%02X:%02X:%02X", h >> 24, (h >> 16) & 0xff,
+		           (h >> 8) & 0xff, h & 0xff);
+		sms_ini_set(ini->ini, "Local", "NetCardID", id);
+	}
+	v = sms_ini_get(ini->ini, "Local", "SystemRole");
+	if (v == NULL || *v == '\0')
+		sms_ini_set(ini->ini, "Local", "SystemRole", "Workstation");
+	v = sms_ini_get(ini->ini, "Local", "SystemType");
+	if (type && (v == NULL || *v == '\0'))
+		sms_ini_set(ini->ini, "Local", "SystemType", type);
+}
+
 gboolean
 sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now,
                GError **error)
@@ -871,7 +982,7 @@ sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now
 		g_clear_pointer(&smsid, g_free);
 	}
 	fresh = smsid == NULL && m.smsid == NULL;
-	/* an SMS.INI without an SMS ID is a new client (notes §6.1): a new ID */
+	/* an SMS.INI without an SMS ID is a new client (Resource Guide, "SMS.INI"): a new ID */
 	if (smsid == NULL && !sms_logon_take_smsid(site, server, &smsid, error))
 		return FALSE;
 
@@ -894,7 +1005,7 @@ sms_logon_user(SmsSite *site, const char *machine, const char *user, SmsTime now
 	replace(&ini->setup_phase, "installed");
 	if (user)
 		replace(&ini->last_logged_user, user);
-	sms_ini_set(ini->ini, "SMS", "OS", m.platform ? m.platform : "");
+	client_identity(ini, up, m.platform);
 	if (!sms_mkdir_p(wdir, error) || !sms_smsini_save(ini, SMS_SYNC_FILE, NULL, error))
 		return FALSE;
 

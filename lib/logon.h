@@ -1,7 +1,7 @@
 /* logon.h -- Maintenance Manager, SMS IDs and logons (the pass, the next wake-up and
  * sms_logon_user() are declared in components.h).
  *
- * Maintenance Manager (sms_logon_pass, notes §4.5): copies each domain's master files
+ * Maintenance Manager (sms_logon_pass; SMS 1.2 Resource Guide): copies each domain's master files
  * PCMDOM.BOX/<DOMAIN>.000/<SMSID>.INS to the instruction box of every logon server of the
  * domain (only changed files, atomically; files the master removed are removed), moves
  * client status files from each logon server's LOGON.SRV/DESPOOLR.BOX to the site
@@ -10,7 +10,7 @@
  * when one is missing. A logon server whose LOGON.SRV directory does not exist is
  * unreachable: it is skipped and caught up once it is back.
  *
- * SMS IDs (notes §6.2, KB Q127052): <site code (3)><range (2)><sequence (3)>, base 36,
+ * SMS IDs (KB Q127052): <site code (3)><range (2)><sequence (3)>, base 36,
  * upper case. Each logon server holds one file LOGON.SRV/SMSID/<next>.UID; a client
  * takes the name as its ID and renames the file to the following ID itself. rename()
  * is atomic: the process whose rename succeeds owns the ID, the others look again (30

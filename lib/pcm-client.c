@@ -276,7 +276,8 @@ servers_text(const SmsInsRecord *r)
 }
 
 static gboolean
-record_file_time(SmsSite *site, Client *c, const struct stat *sb, GError **error)
+record_file_time(SmsSite *site, Client *c, const struct stat *sb, SmsTime now,
+                 GError **error)
 {
 	/* [Local] LastPCMFileTime in SMS.INI: the time of the file last read, 0 once it is
 	 * gone; absent while the PCM has read none (a first check without a file leaves the
@@ -287,7 +288,10 @@ record_file_time(SmsSite *site, Client *c, const struct stat *sb, GError **error
 		return TRUE;
 	if (sb == NULL && ini->last_pcm_file_time < 0)
 		return TRUE;
-	ini->last_pcm_file_time = sb ? (gint64)sb->st_mtime : 0;
+	/* the date of the file read, on the site's clock (virtual in simulations): the
+	 * check that read a changed file is when it was seen written (SMS.INI sample of the
+	 * SMS 1.2 Resource Guide: seconds, e.g. 837217035) */
+	ini->last_pcm_file_time = sb ? (gint64)now : 0;
 	return sms_smsini_save(ini, SMS_SYNC_NONE, NULL, error);
 }
 
@@ -371,7 +375,7 @@ pcm_read_instructions(SmsSite *site, Client *c, SmsTime now, GError **error)
 		sms_log(site, PCM, now, "%s: command of job %s withdrawn", c->machine,
 		        (char *)gone->pdata[i]);
 	}
-	if (!record_file_time(site, c, exists ? &sb : NULL, error))
+	if (!record_file_time(site, c, exists ? &sb : NULL, now, error))
 		return FALSE;
 	g_free(c->file_id);
 	c->file_id = g_steal_pointer(&id);

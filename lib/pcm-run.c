@@ -183,7 +183,7 @@ mapped_server(SmsSite *site, const Client *c, char **list, const Cmd *cmd)
 	return found;
 }
 
-/* Distribution server (notes §3.2, KB Q165508 / Q180151 / Q195944): 1. the current logon
+/* Distribution server (KB Q165508 / Q180151 / Q195944): 1. the current logon
  * server if it is in the package's list; 2. a server already mapped that is in the list;
  * 3. the current logon server by the explicit package share if it holds the package;
  * 4. a server of the list (SMS picked at random; here a stable pick per workstation),

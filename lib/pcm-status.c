@@ -89,7 +89,10 @@ pcm_write_status(SmsSite *site, Client *c, const char *job, const char *site_cod
 		}
 	}
 	sni->type = g_strdup(SMS_SNI_TYPE);
-	sni->site = g_strdup(site_code ? site_code : site->code);
+	/* the site code of the job (its ID begins with the creating site's code, KB Q172899:
+	 * "VAQ VAQ0000F"); the record's SiteID is the client's site (KB Q123499) */
+	sni->site = strlen(job) >= 8 ? g_strndup(job, 3)
+	                             : g_strdup(site_code ? site_code : site->code);
 	sni->job_id = g_strdup(job);
 	sni->smsid = g_strdup(c->smsid);
 	sni->machine = g_strdup(c->machine);

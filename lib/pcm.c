@@ -1,4 +1,4 @@
-/* pcm.c -- the Package Command Manager (notes §3): its tables, one check of a workstation
+/* pcm.c -- the Package Command Manager (KB Q123499): its tables, one check of a workstation
  * (offer / mandatory / expiry on the workstation's clock, the 5-minute countdown), the
  * client and site passes and wake-ups, the user's actions and listings. The other phases
  * are in pcm-client.c, pcm-status.c and pcm-run.c (pcm-private.h). See pcm.h. */
@@ -528,7 +528,8 @@ sms_pcm_list(SmsSite *site, const char *machine, gboolean json, GString *out, GE
 		g_string_append_c(out, '[');
 	else
 		g_string_append_printf(out, "%-10s %-10s %-19s %-19s %-19s %s\n", "JOB", "FOLDER",
-		                       "OFFER AFTER", "MANDATORY AFTER", "EXPIRES AFTER", "COMMAND");
+		                       "OFFER AFTER", "MANDATORY AFTER", "EXPIRES AFTER",
+		                       "COMMAND NAME [COMMAND LINE]");
 	for (;;) {
 		int s;
 		char a[24], b[24], c[24];
@@ -556,10 +557,12 @@ sms_pcm_list(SmsSite *site, const char *machine, gboolean json, GString *out, GE
 			}
 			g_string_append_c(out, '}');
 		} else {
-			g_string_append_printf(out, "%-10s %-10s %-19s %-19s %-19s %s%s%s\n",
+			/* the Command Name PCM showed (the WCL Name, KB Q123499), then the line */
+			const char *name = sms_db_col_ctext(st, 5) ? sms_db_col_ctext(st, 5) : "";
+			g_string_append_printf(out, "%-10s %-10s %-19s %-19s %-19s %s [%s]%s%s\n",
 			                       sms_db_col_ctext(st, 0), folder_of(s), *a ? a : "-",
-			                       *b ? b : "-", *c ? c : "never", cmdline, result ? "  => " : "",
-			                       result ? result : "");
+			                       *b ? b : "-", *c ? c : "never", name, cmdline,
+			                       result ? "  => " : "", result ? result : "");
 		}
 		first = FALSE;
 	}

@@ -1,4 +1,4 @@
-/* pcm.h -- the Package Command Manager (notes §3) of every workstation of a site.
+/* pcm.h -- the Package Command Manager (KB Q123499) of every workstation of a site.
  *
  * A workstation's PCM starts at logon (sms_pcm_logon, from sms_logon_user) and checks
  * its logon server at once and every PollingInterval minutes after that (SMS.INI). A
@@ -16,7 +16,7 @@
  * automated ones run at their mandatory time without a countdown, and PCMWIN32 leaves
  * them alone.
  *
- * Running: the distribution server is chosen as notes §3.2 (the current logon server if
+ * Running: the distribution server is chosen as KB Q165508 says (the current logon server if
  * it is listed, else a server the workstation used before, else the logon server if it
  * holds the package, else a stable pick among the listed ones, trying the others), one
  * whose package directory exists and whose access is not revoked. Simulated commands

@@ -1,4 +1,5 @@
-/* pdf.h -- Package Definition Files (.PDF, notes §2.5) and platform masks (§2.2).
+/* pdf.h -- Package Definition Files (.PDF, SMS 1.2 SDK "Package Definition File Format")
+ * and platform masks (smsinfo.h PLTFRM_*).
  *
  * A PDF is a Windows INI file (lib/ini.h) read as the SMS importer read it with
  * GetPrivateProfileString: ANSI (Windows-1252) or UTF-8 text, CRLF, trailing blanks and
@@ -45,7 +46,7 @@ typedef enum {
 	SMS_PDF_ERROR_EMPTY,           /* no command lines, no sharing, no inventory */
 } SmsPdfError;
 
-/* Platform bits = smsinfo.h PLTFRM_* = the OS mask of PCM instruction files (§3.1). */
+/* Platform bits = smsinfo.h PLTFRM_* = the OS mask of PCM instruction files (KB Q123499). */
 typedef enum {
 	SMS_PLATFORM_WIN16 = 0x01,        /* Windows 3.1 */
 	SMS_PLATFORM_WIN32_X86 = 0x02,    /* Windows NT (x86) */

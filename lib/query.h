@@ -1,4 +1,4 @@
-/* query.h -- machine queries of job targets ("Target=Query: ...", notes §1.3).
+/* query.h -- machine queries of job targets ("Target=Query: ...", SMS 1.2 SDK).
  *
  * Attributes Name, Domain, Site, Platform, SMSID and User (any case) are compared with
  * `=` (whole value, case-insensitive) or LIKE (SQL wildcards '%' any run, '_' one
@@ -6,7 +6,7 @@
  * tighter than OR, NOT tighter than AND. Values are quoted with ' or "; the quote
  * character doubled inside stands for itself ('O''Brien'). Platform = compares
  * platforms, not spellings: 'Windows NT (x86)' also matches a computer whose platform is
- * written 'Windows NT 4.0 (x86)' (SMS 1.2 dropped platform versions, notes §2.5).
+ * written 'Windows NT 4.0 (x86)' (SMS 1.2 dropped platform versions, SDK PDF format).
  * Example:
  *   Platform = 'Windows NT (x86)' AND (Domain = 'SALES' OR Name LIKE 'ENG%')
  * The Scheduler evaluates a query per computer when the job activates (targets frozen).

@@ -1,4 +1,4 @@
-/* scenario.h -- scenario files (design.md §4, the contract of `jobsvc simulate`).
+/* scenario.h -- scenario files (smsemu-scenario(5), the contract of `jobsvc simulate`).
  *
  * A scenario is site definitions (the site.ini language of sitedef.h, many sites) plus
  * [Scenario], [Package NAME], [Job NAME], [Lock NAME], [Outcome NAME] and [Event NAME].

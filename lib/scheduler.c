@@ -1,13 +1,14 @@
 /* scheduler.c -- the SMS Scheduler: activation on the poll grid, targets, repeat, the
  * send phase (compression into TOSEND, one instruction and one send request per target
- * site), cancel, and the job status roll-up (notes §1.5-§1.6, §5.2).
+ * site), cancel, and the job status roll-up (smsinfo.h; SMS 1.2 Resource Guide, "Run
+ * Command On Workstation Jobs").
  *
  * Registry (HKLM\SOFTWARE\Microsoft\SMS\Components\SMS_Scheduler on the site server,
  * registry/<SERVER>.reg), read whenever a package is compressed:
  *   Use Compression      dword, default 1 (0: packages are stored, zlib level 0)
  *   Compression Level    dword 0-9, default 6
  *
- * Status columns of a job (notes §1.5), rolled up from the detail tables and from the
+ * Status columns of a job (smsinfo.h JOBSTAT_*), rolled up from the detail tables and from the
  * send requests (sched_sends) whenever one of them changed (sched_dirty, filled by
  * triggers and by the Sender):
  *   sending  Pending (requests queued) -> Active (some sent) -> Retrying (a send failed,
@@ -142,7 +143,7 @@ resolve_targets(SmsSite *site, const SmsJob *j, GPtrArray *out, GError **error)
 					*p = '%';
 		}
 	} else if (j->target_kind == SMS_TARGET_MACHINE_GROUP) {
-		/* frozen now: members added later are not included (notes §1.6) */
+		/* frozen now: members added later are not included (SMS 1.2 SDK, Job target) */
 		members = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		st = sms_db_stmt(site->db, "SELECT machine FROM machine_group_members WHERE grp = ?",
 		                 error);
@@ -360,6 +361,14 @@ route(SmsSite *site, const char *code, const char **out_hop, char **out_root, GE
 }
 
 gboolean
+sms_scheduler_route_known(SmsSite *site, const char *code, GError **error)
+{
+	const char *hop = NULL;
+	g_autofree char *root = NULL;
+	return route(site, code, &hop, &root, error);
+}
+
+gboolean
 sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind, SmsTime now,
                                 GError **error)
 {
@@ -539,7 +548,10 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 				g_ptr_array_add(sites, g_strdup(t->site));
 		}
 		g_ptr_array_sort(sites, sms_strptr_cmp);
-		cmd = j->command ? sms_package_command(pkg, j->command) : NULL;
+		/* jobs keep the CommandName; one stored before by its setup variation resolves
+		 * through the alias */
+		if (j->command && !sms_package_command_find(pkg, j->command, &cmd, NULL))
+			cmd = NULL;
 	} else if (!server_job_sites(site, j, sites, error)) {
 		return FALSE;
 	}
@@ -564,6 +576,9 @@ activate(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 		sqlite3_stmt *st;
 		ins->id = instruction_id(j->id, code);
 		ins->job_id = g_strdup(j->id);
+		/* the request identifier of this site: RequestID of the PCM records */
+		if (!sms_site_next_job_request_id(site, &ins->request_id, error))
+			return FALSE;
 		ins->job_type = j->type;
 		ins->origin_site = g_strdup(site->code);
 		ins->from_site = g_strdup(site->code);
@@ -727,7 +742,7 @@ do_cancel(SmsSite *site, SmsJob *j, SmsTime now, GError **error)
 	return emit_status(site, now, j->id, SMS_STATUS_CANCELLED, error);
 }
 
-/* ---- roll-up (notes §1.5) -------------------------------------------------------- */
+/* ---- roll-up (smsinfo.h JOBSTAT_*) ------------------------------------------------ */
 
 static gboolean
 count_by_status(SmsSite *site, const char *sql, const char *job, int counts[8], int *total,
@@ -880,6 +895,16 @@ list_jobs(SmsSite *site, const char *sql, SmsTime now, GPtrArray *out, GError **
 	return TRUE;
 }
 
+/* The latest poll of the site's grid at or before now: a job is due when
+ * sms_poll_ceil(start_after) <= now, i.e. start_after <= this. */
+static SmsTime
+last_grid_poll(SmsSite *site, SmsTime now)
+{
+	SmsTime next = sms_poll_ceil(site, now);
+	return next == now ? now
+	                   : next - sms_response_poll_minutes(site->self->response) * SMS_MINUTE;
+}
+
 gboolean
 sms_scheduler_pass(SmsSite *site, SmsTime now, GError **error)
 {
@@ -889,9 +914,12 @@ sms_scheduler_pass(SmsSite *site, SmsTime now, GError **error)
 
 	if (!sms_scheduler_ensure_schema(site, error))
 		return FALSE;
-	/* Pending jobs of this site whose Start After has passed, by priority. */
+	/* Pending jobs of this site whose first poll at or after Start After has come, by
+	 * priority: a pass run by hand between two polls of the Service Response grid
+	 * (jobsvc poll) activates only what the poll before it would have (jobsvc(1)). */
 	if (!list_jobs(site, "SELECT id FROM jobs WHERE site = ? AND status = 1 AND start_after <= ?"
-	               " ORDER BY priority, start_after, id", now, due, error))
+	               " ORDER BY priority, start_after, id", last_grid_poll(site, now), due,
+	               error))
 		return FALSE;
 	for (guint i = 0; i < due->len; i++) {
 		g_autoptr(SmsJob) j = NULL;

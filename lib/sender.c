@@ -1,5 +1,5 @@
 /* sender.c -- the LAN Sender: send requests (.SRQ -> .SRS) in the outbox, package then
- * instruction into the target site's RECEIVE, retries (notes §5.3-§5.4).
+ * instruction into the target site's RECEIVE, retries (KB Q123221, DUMPSEND).
  *
  * Registry (HKLM\SOFTWARE\Microsoft\SMS\Components\SMS_LAN_SENDER on the site server,
  * registry/<SERVER>.reg), read at every pass:
@@ -425,6 +425,9 @@ sender_round(SmsSite *site, const SenderSettings *set, const char *outbox, GPtrA
 	return ok;
 }
 
+static gboolean siterep_pass(SmsSite *site, SmsTime now, GError **error);
+static SmsTime siterep_next_wakeup(SmsSite *site);
+
 gboolean
 sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
 {
@@ -432,6 +435,9 @@ sms_sender_pass(SmsSite *site, SmsTime now, GError **error)
 	g_autofree char *outbox = sms_layout_outbox(site);
 	g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(pending_free);
 	g_autoptr(GHashTable) tried = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	/* the Site Reporter's batches first, so that they go out in this pass */
+	if (!siterep_pass(site, now, error))
+		return FALSE;
 	if (!sms_scheduler_ensure_schema(site, error) || !read_settings(site, &set, error) ||
 	    !list_requests(site, outbox, now, reqs, error))
 		return FALSE;
@@ -450,7 +456,7 @@ sms_sender_next_wakeup(SmsSite *site, SmsTime now)
 	g_autofree char *outbox = sms_layout_outbox(site);
 	g_autoptr(GDir) d = g_dir_open(outbox, 0, NULL);
 	const char *name;
-	SmsTime next = SMS_TIME_NEVER;
+	SmsTime next = siterep_next_wakeup(site);
 	while (d && (name = g_dir_read_name(d)) != NULL) {
 		g_autofree char *path = NULL;
 		g_autoptr(SmsSendRequest) r = NULL;
@@ -468,9 +474,60 @@ sms_sender_next_wakeup(SmsSite *site, SmsTime now)
 
 /* ---- status going up --------------------------------------------------------------- */
 
-gboolean
-sms_sender_queue_status(SmsSite *site, const char *to_site, SmsInstruction *ins, SmsTime now,
-                        GError **error)
+/* ---- the Site Reporter ---------------------------------------------------------------
+ *
+ * Status for a job of another site does not go up the moment it arises: the Despooler
+ * writes a job status MIF (.JMF) into SITE.SRV/SITEREP.BOX and the Site Reporter sends
+ * what has gathered there, batched into one status instruction per job, at the next
+ * poll of the parent's schedule (its Service Response interval; this site's when the
+ * parent's is not known here) after it arose (SMS 1.2 Resource Guide, "Status Reporting
+ * for Run Command On Workstation Jobs": .JMF files go to SITEREP.BOX and the Site
+ * Reporter batches them to the parent). siterep_pending keeps the due time of each file
+ * (the wake-up is stored when the work arises). */
+static const SmsMigration siterep_migrations[] = {
+	{ 1,
+	  "CREATE TABLE siterep_pending(file TEXT PRIMARY KEY, job TEXT NOT NULL,"
+	  "  to_site TEXT NOT NULL, due INTEGER NOT NULL);"
+	  "CREATE INDEX siterep_pending_due ON siterep_pending(due);"
+	},
+};
+
+static gboolean
+siterep_ensure_schema(SmsSite *site, GError **error)
+{
+	return sms_db_migrate(site->db, "siterep", siterep_migrations,
+	                      G_N_ELEMENTS(siterep_migrations), error);
+}
+
+static char *
+siterep_box(SmsSite *site)
+{
+	g_autofree char *s = sms_layout_site_srv(site);
+	return g_build_filename(s, "SITEREP.BOX", NULL);
+}
+
+/* The next poll of the parent's schedule strictly after t. */
+static SmsTime
+parent_poll_after(SmsSite *site, SmsTime t)
+{
+	int minutes = sms_response_poll_minutes(site->self->response);
+	sqlite3_stmt *st;
+	gboolean row;
+	if (site->self->parent &&
+	    (st = sms_db_stmt(site->db, "SELECT response FROM sites WHERE code = ?", NULL))) {
+		sms_db_bind_text(st, 1, site->self->parent);
+		if (sms_db_step(site->db, st, &row, NULL) && row &&
+		    sqlite3_column_type(st, 0) != SQLITE_NULL)
+			minutes = sms_response_poll_minutes((SmsResponse)sqlite3_column_int(st, 0));
+		sqlite3_reset(st);
+	}
+	return sms_time_ceil(t + 1, (SmsTime)minutes * SMS_MINUTE);
+}
+
+/* Queue a status instruction for sending now (the Site Reporter's batch). */
+static gboolean
+queue_status_now(SmsSite *site, const char *to_site, SmsInstruction *ins, SmsTime now,
+                 GError **error)
 {
 	g_autofree char *req = NULL;
 	if (!sms_site_next_request_id(site, &req, error))
@@ -486,6 +543,131 @@ sms_sender_queue_status(SmsSite *site, const char *to_site, SmsInstruction *ins,
 }
 
 gboolean
+sms_sender_queue_status(SmsSite *site, const char *to_site, SmsInstruction *ins, SmsTime now,
+                        GError **error)
+{
+	g_autofree char *req = NULL;
+	g_autofree char *box = siterep_box(site);
+	g_autofree char *name = NULL;
+	g_autofree char *path = NULL;
+	if (!sms_scheduler_route_known(site, to_site, error) || !siterep_ensure_schema(site, error) ||
+	    !sms_site_next_request_id(site, &req, error))
+		return FALSE;
+	g_free(ins->id);
+	ins->id = g_strdup_printf("S%s%s", req, site->code);
+	g_free(ins->target_site);
+	ins->target_site = g_strdup(to_site);
+	g_free(ins->from_site);
+	ins->from_site = g_strdup(site->code);
+	ins->created = now;
+	name = g_strdup_printf("%s.JMF", ins->id);
+	path = g_build_filename(box, name, NULL);
+	/* a re-run after a crash draws the same request ID (the counter is in this
+	 * transaction) and writes the same file */
+	if (!sms_mkdir_p(box, error) || !sms_instruction_save(ins, path, error))
+		return FALSE;
+	return sms_db_execf(site->db, error, "INSERT OR REPLACE INTO siterep_pending(file, job, "
+	                    "to_site, due) VALUES (?, ?, ?, ?)", "sssi", name, ins->job_id, to_site,
+	                    (gint64)parent_poll_after(site, now));
+}
+
+/* Send the job status MIFs that are due: one status instruction per job and site. */
+static gboolean
+siterep_pass(SmsSite *site, SmsTime now, GError **error)
+{
+	g_auto(SmsTxn) txn = SMS_TXN_INIT(site->db);
+	g_autofree char *box = siterep_box(site);
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(SmsInstruction) batch = NULL;
+	g_autofree char *batch_to = NULL;
+	guint n = 0;
+	sqlite3_stmt *st;
+	gboolean row;
+
+	if (!siterep_ensure_schema(site, error) || !sms_txn_begin(&txn, error))
+		return FALSE;
+	st = sms_db_stmt(site->db, "SELECT file, job, to_site FROM siterep_pending WHERE due <= ?"
+	                 " ORDER BY job, to_site, file", error);
+	if (st == NULL)
+		return FALSE;
+	sqlite3_bind_int64(st, 1, now);
+	for (;;) {
+		g_autoptr(SmsInstruction) one = NULL;
+		g_autoptr(GError) local = NULL;
+		g_autofree char *path = NULL;
+		if (!sms_db_step(site->db, st, &row, error))
+			return FALSE;
+		if (!row)
+			break;
+		g_ptr_array_add(files, sms_db_col_text(st, 0));
+		path = g_build_filename(box, sms_db_col_ctext(st, 0), NULL);
+		if (!sms_instruction_load(path, &one, &local)) {
+			sms_log(site, "sitereporter", now, "job status MIF %s dropped: %s",
+			        sms_db_col_ctext(st, 0), local->message);
+			continue;
+		}
+		if (batch && (g_strcmp0(batch->job_id, one->job_id) != 0 ||
+		              g_strcmp0(batch_to, sms_db_col_ctext(st, 2)) != 0)) {
+			sqlite3_reset(st);
+			goto flush;
+		}
+		if (batch == NULL) {
+			batch = g_steal_pointer(&one);
+			batch_to = sms_db_col_text(st, 2);
+		} else {
+			while (one->status_rows->len)
+				g_ptr_array_add(batch->status_rows,
+				                g_ptr_array_steal_index(one->status_rows, 0));
+		}
+		n++;
+		continue;
+flush:
+		/* a new job or site: send what was gathered, then start again from the query */
+		g_ptr_array_set_size(files, files->len - 1);
+		break;
+	}
+	sqlite3_reset(st);
+	if (batch) {
+		if (!queue_status_now(site, batch_to, batch, now, error) ||
+		    !sms_emit(site, &(SmsEvent){ .time = now, .component = "sitereporter",
+		                                 .event = "status.batched", .job = batch->job_id,
+		                                 .detail = batch_to }, error,
+		              "Site Reporter: %u job status MIF(s) of job %s sent to site %s", n,
+		              batch->job_id, batch_to))
+			return FALSE;
+	}
+	for (guint i = 0; i < files->len; i++)
+		if (!sms_db_execf(site->db, error, "DELETE FROM siterep_pending WHERE file = ?", "s",
+		                  (char *)files->pdata[i]))
+			return FALSE;
+	if (!sms_txn_commit(&txn, error))
+		return FALSE;
+	for (guint i = 0; i < files->len; i++) {
+		g_autofree char *path = g_build_filename(box, (char *)files->pdata[i], NULL);
+		(void)g_unlink(path);
+	}
+	/* more batches due: one per call keeps each in its own transaction */
+	return batch == NULL ? TRUE : siterep_pass(site, now, error);
+}
+
+static SmsTime
+siterep_next_wakeup(SmsSite *site)
+{
+	SmsTime next = SMS_TIME_NEVER;
+	sqlite3_stmt *st;
+	gboolean row;
+	if (!siterep_ensure_schema(site, NULL))
+		return SMS_TIME_NEVER;
+	st = sms_db_stmt(site->db, "SELECT min(due) FROM siterep_pending", NULL);
+	if (st == NULL)
+		return SMS_TIME_NEVER;
+	if (sms_db_step(site->db, st, &row, NULL) && row && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		next = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return next;
+}
+
+gboolean
 sms_instruction_apply_status(SmsSite *site, const SmsInstruction *ins, GError **error)
 {
 	sqlite3_stmt *q = sms_db_stmt(site->db, "SELECT 1 FROM jobs WHERE id = ?", error);
@@ -497,7 +679,7 @@ sms_instruction_apply_status(SmsSite *site, const SmsInstruction *ins, GError **
 		return FALSE;
 	sqlite3_reset(q);
 	if (!known)
-		/* the job was deleted here (notes §1.7): its late detail rows are dropped (package
+		/* the job was deleted here (KB Q269768): its late detail rows are dropped (package
 		 * locations are still true and kept) */
 		sms_log(site, "sender", SMS_TIME_NONE, "Job detail in %s for unknown job %s from "
 		        "site %s ignored", ins->id, ins->job_id, ins->from_site ? ins->from_site : "?");

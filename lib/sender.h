@@ -12,10 +12,15 @@
 gboolean sms_scheduler_queue_instruction(SmsSite *site, SmsInstruction *ins, int kind,
                                          SmsTime now, GError **error);
 gboolean sms_scheduler_ensure_schema(SmsSite *site, GError **error);
+/* Whether an instruction for site `code` can be sent (its address or our parent's is
+ * known); else the SMS_SITE_ERROR_UNKNOWN error of sms_scheduler_queue_instruction. */
+gboolean sms_scheduler_route_known(SmsSite *site, const char *code, GError **error);
 
 /* Despooler side: report job detail / package locations to another site (the job's
- * origin) through this site's sender. Sets ins->id ("S" + a fresh request ID),
- * target_site = to_site, from_site = this site, created = now. */
+ * origin): a job status MIF SITE.SRV/SITEREP.BOX/<ins->id>.JMF that the Site Reporter
+ * (sms_sender_pass) sends, batched per job, at the next poll of the parent's schedule
+ * after now. Sets ins->id ("S" + a fresh request ID), target_site = to_site, from_site =
+ * this site, created = now. An unreachable to_site is refused now. */
 gboolean sms_sender_queue_status(SmsSite *site, const char *to_site, SmsInstruction *ins,
                                  SmsTime now, GError **error);
 

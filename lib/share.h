@@ -1,5 +1,5 @@
 /* share.h -- share sessions on distribution servers, their access control lists, and
- * the locked-file check of the Despooler (notes §4.3, §5.5-§5.6, KB Q140403).
+ * the locked-file check of the Despooler (KB Q128458, KB Q140403).
  *
  * A package directory on a server is named by its share: the package ID for
  * SMS_PKG<x>\<PackageID> (Run Command jobs), the package's share name for Share Package

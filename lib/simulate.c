@@ -7,6 +7,7 @@
 #include "job.h"
 #include "reg.h"
 #include "site.h"
+#include "smsini.h"
 
 #include <stdio.h>
 
@@ -346,7 +347,9 @@ create_packages_and_jobs(Sim *sim, GError **error)
 		SmsSite *site = sim_site(sim, p->site);
 		g_autofree char *id = NULL;
 		site->now_override = scn->start;
-		if (!sms_package_import(site, p->pdf, p->source, p->server_source, p->name, &id,
+		/* the section name is only the scenario's label: the package is named as the
+		 * SDK importer named it (Product + " " + Version) */
+		if (!sms_package_import(site, p->pdf, p->source, p->server_source, NULL, &id,
 		                        error)) {
 			g_prefix_error(error, "%s:%d: [Package %s]: ", scn->path, p->line, p->name);
 			return FALSE;
@@ -917,10 +920,22 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	gboolean ok = FALSE;
 	guint64 steps = 0;
 	guint quiet_steps = 0;
+	gboolean sync_was_off, db_was_exclusive, logs_were_buffered;
 
+	/* A simulation reproduces crashes with its own fault points; what it writes need
+	 * not survive a real one: no fsync or syncfs, and SQLite with synchronous=OFF. */
+	sync_was_off = sms_sync_set_off(TRUE);
+	sms_smsini_cache_enable(TRUE);
+	db_was_exclusive = sms_db_set_exclusive(TRUE);
+	logs_were_buffered = sms_site_logs_buffered(TRUE);
 	sim.opt = opt;
-	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error))
+	if (!sms_scenario_load(opt->scenario_path, &sim.scn, error)) {
+		sms_smsini_cache_enable(FALSE);
+		sms_db_set_exclusive(db_was_exclusive);
+		sms_site_logs_buffered(logs_were_buffered);
+		sms_sync_set_off(sync_was_off);
 		return FALSE;
+	}
 	if (!check_repeat_has_end(sim.scn, opt->until != SMS_TIME_NONE || sim.scn->until !=
 	                          SMS_TIME_NONE || opt->max_days > 0, error))
 		goto out;
@@ -1053,5 +1068,9 @@ out:
 	 * --check never keeps anything */
 	if (opt->check || (!ok && (!built || opt->site_dir == NULL)))
 		remove_built(dir, dir_made || opt->site_dir == NULL, made_roots);
+	sms_smsini_cache_enable(FALSE);
+	sms_db_set_exclusive(db_was_exclusive);
+	sms_site_logs_buffered(logs_were_buffered);
+	sms_sync_set_off(sync_was_off);
 	return ok;
 }

@@ -1,4 +1,4 @@
-/* simulate.h -- run a scenario on one virtual clock (`jobsvc simulate`, design.md §4).
+/* simulate.h -- run a scenario on one virtual clock (`jobsvc simulate`, smsemu-scenario(5)).
  *
  * Builds fresh site roots from the scenario, then repeatedly: asks every component of
  * every site (and the scenario's own timed events) when it next has work, moves the

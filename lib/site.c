@@ -423,7 +423,7 @@ populate_db(SmsSite *site, GError **error)
 }
 
 /* One UID file per logon server: <site><range><000>.UID, ranges 01, 02, ... in the
- * order the servers are defined (notes §6.2). */
+ * order the servers are defined (KB Q127052). */
 static gboolean
 create_uid_files(SmsSite *site, GError **error)
 {
@@ -610,6 +610,8 @@ log_file(SmsSite *site, const char *component, const char **service)
 	return f;
 }
 
+static gboolean logs_buffered;   /* sms_site_logs_buffered */
+
 static void
 log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 {
@@ -624,7 +626,16 @@ log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 	sms_time_fields(t, &y, &mo, &d, &h, &mi, &s);
 	/* SMS 1.x style: text, then "$$<COMPONENT><MM-DD-YYYY HH:MM:SS>" */
 	fprintf(f, "%s  $$<%s><%02d-%02d-%04d %02d:%02d:%02d>\n", msg, service, mo, d, y, h, mi, s);
-	fflush(f);
+	if (!logs_buffered)
+		fflush(f);
+}
+
+gboolean
+sms_site_logs_buffered(gboolean on)
+{
+	gboolean was = logs_buffered;
+	logs_buffered = on;
+	return was;
 }
 
 void
@@ -775,6 +786,19 @@ sms_site_next_request_id(SmsSite *site, char **out, GError **error)
 	if (!sms_base36(n % (36 * 36 * 36 * 36), 4, digits))
 		return FALSE;
 	*out = g_strdup_printf("%s%s", digits, site->code);
+	return TRUE;
+}
+
+gboolean
+sms_site_next_job_request_id(SmsSite *site, char **out, GError **error)
+{
+	guint64 n;
+	char digits[8];
+	if (!next_counter(site, "job-request", &n, error))
+		return FALSE;
+	if (!sms_base36(n % (36 * 36 * 36 * 36), 4, digits))
+		return FALSE;
+	*out = g_strdup_printf("%s%s", site->code, digits);
 	return TRUE;
 }
 

@@ -99,6 +99,10 @@ typedef struct {
  * open), append a line to logs/<component>.log and pass the event to the hook. */
 gboolean sms_emit(SmsSite *site, const SmsEvent *ev, GError **error, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
+/* Log lines stay in the stdio buffer until it fills or the site is freed (TRUE: the
+ * simulator, whose logs are read after the run), instead of being flushed line by line
+ * (daemons: a log read while they run is up to date). Returns the previous setting. */
+gboolean sms_site_logs_buffered(gboolean on);
 /* Only a component log line (no status message, no event). */
 void sms_log(SmsSite *site, const char *component, SmsTime t, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
@@ -113,6 +117,10 @@ void sms_event_set_hook(SmsEventHook hook, gpointer user_data);
 gboolean sms_site_next_id(SmsSite *site, const char *kind, char **out, GError **error);
 /* Next 7-char send request ID ("<4 base-36><site code>"). */
 gboolean sms_site_next_request_id(SmsSite *site, char **out, GError **error);
+/* Next 7-char request ID of a job's instruction: the RequestID of PCM instruction
+ * records ("<site code><4 base-36>", e.g. BPC001M, GBL00B9 in the PCMDUMP of
+ * KB Q123499); wraps after 36^4. */
+gboolean sms_site_next_job_request_id(SmsSite *site, char **out, GError **error);
 /* Base-36 with fixed width, upper case; FALSE if it does not fit. */
 gboolean sms_base36(guint64 value, int width, char *out);
 gboolean sms_base36_parse(const char *s, guint64 *out);

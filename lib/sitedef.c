@@ -340,11 +340,29 @@ parse_server(SmsWorldDef *w, SmsIni *ini, SmsIniSection *sec, const char *arg, G
 	for (char **p = drives; *p; p++) {
 		SmsDriveDef d = { 0 };
 		const char *colon = strchr(*p, ':');
+		char *fs;
 		g_autoptr(GError) local = NULL;
 		if (colon == NULL || colon != *p + 1 || !g_ascii_isalpha(**p))
 			return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
-			                     "Drives: expected LETTER:MEGABYTES, got '%s'", *p);
+			                     "Drives: expected LETTER:MEGABYTES[:NTFS|FAT|HPFS], got "
+			                     "'%s'", *p);
 		d.letter = g_ascii_toupper(**p);
+		/* C:2000:FAT -- the file system (NTFS when not given): the Despooler prefers
+		 * NTFS drives for packages */
+		if ((fs = strchr(colon + 1, ':')) != NULL) {
+			*fs++ = '\0';
+			g_strstrip(fs);
+			if (g_ascii_strcasecmp(fs, "NTFS") == 0)
+				d.fs = SMS_FS_NTFS;
+			else if (g_ascii_strcasecmp(fs, "FAT") == 0)
+				d.fs = SMS_FS_FAT;
+			else if (g_ascii_strcasecmp(fs, "HPFS") == 0)
+				d.fs = SMS_FS_HPFS;
+			else
+				return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
+				                     "Drives: file system of %c: expected NTFS, FAT or HPFS, "
+				                     "got '%s'", d.letter, fs);
+		}
 		if (!sms_parse_int(g_strstrip((char *)colon + 1), 1, G_GINT64_CONSTANT(1) << 40,
 		                   &d.capacity_mb, &local))
 			return sms_ini_throw(error, ini, line, SMS_INI_ERROR_BAD_VALUE,
@@ -724,8 +742,10 @@ sms_world_def_to_site_ini(SmsWorldDef *w, const char *code)
 		g_string_append(out, "\nDrives=");
 		for (guint j = 0; j < sv->drives->len; j++) {
 			SmsDriveDef *d = &g_array_index(sv->drives, SmsDriveDef, j);
-			g_string_append_printf(out, "%s%c:%" G_GINT64_FORMAT, j ? ", " : "", d->letter,
-			                       d->capacity_mb);
+			g_string_append_printf(out, "%s%c:%" G_GINT64_FORMAT "%s", j ? ", " : "",
+			                       d->letter, d->capacity_mb,
+			                       d->fs == SMS_FS_FAT ? ":FAT" : d->fs == SMS_FS_HPFS ? ":HPFS"
+			                                                                    : "");
 		}
 		g_string_append_c(out, '\n');
 	}

@@ -1,6 +1,6 @@
 /* sitedef.h -- the definition language shared by site.ini and scenario files.
  *
- * One parser, one set of names (design.md §4): a site.ini holds exactly one [Site CODE]
+ * One parser, one set of names (smsemu-scenario(5)): a site.ini holds exactly one [Site CODE]
  * plus [Address CODE], [Domain NAME], [Server NAME], [Workstations NAME] and
  * [MachineGroup NAME]; a scenario may hold many sites plus [Scenario], [Package],
  * [Job], [Lock], [Outcome] and [Event] (parsed by scenario.c, which reuses this one).
@@ -25,7 +25,7 @@ typedef enum {
 	SMS_RESPONSE_SLOW = 4,
 } SmsResponse;
 
-/* Polling interval of every component, in minutes (notes §5.1): 1, 5, 15, 30. */
+/* Polling interval of every component, in minutes (Service Response): 1, 5, 15, 30. */
 int sms_response_poll_minutes(SmsResponse r);
 /* Despooler retry interval = 24 polls: 24, 120, 360, 720 minutes. */
 int sms_response_retry_minutes(SmsResponse r);
@@ -65,9 +65,13 @@ typedef struct {
 	int line;
 } SmsDomainDef;
 
+/* File system of a drive (Drives=C:2000:NTFS; NTFS when not given). */
+typedef enum { SMS_FS_NTFS = 0, SMS_FS_FAT = 1, SMS_FS_HPFS = 2 } SmsFileSystem;
+
 typedef struct {
 	char letter;             /* 'C' */
 	gint64 capacity_mb;
+	SmsFileSystem fs;
 } SmsDriveDef;
 
 typedef struct {

@@ -1,6 +1,9 @@
 /* smsini.c -- the workstation's SMS.INI: load with repairs, save atomically. */
 #include "smsini.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <stdarg.h>
 
 G_DEFINE_QUARK(sms-smsini-error-quark, sms_smsini_error)
@@ -162,7 +165,16 @@ repair_line(SmsSmsIni *s, GPtrArray *lines, guint index, const char *msg)
 static SmsIni *
 parse_repairing(SmsSmsIni *s, const char *data, gsize len)
 {
-	g_autoptr(GPtrArray) lines = split_lines(data, len);
+	g_autoptr(GPtrArray) lines = NULL;
+	/* The usual file needs no repair: without a CR, the lines the INI reader sees are
+	 * the lines counted here, so a clean parse of the file as it is is the answer
+	 * (same sections, entries and line numbers), without splitting it first. */
+	if (memchr(data, '\r', len) == NULL) {
+		SmsIni *ini = sms_ini_parse(PARSE_NAME, data, len, NULL);
+		if (ini)
+			return ini;
+	}
+	lines = split_lines(data, len);
 	for (int round = 0; round <= MAX_REPAIRS; round++) {
 		g_autoptr(GString) text = join_lines(lines);
 		g_autoptr(GError) e = NULL;
@@ -467,18 +479,128 @@ sms_smsini_parse(const char *path, const char *data, gsize len)
 	return s;
 }
 
+/* ---- the files last read or written, while a simulation runs ------------------------ */
+
+/* What a path held when this process last read or wrote it, and the file's identity
+ * then: while the file has the same device, inode, size, modification and change
+ * times, these are its bytes. Atomic writes (temp + rename) give every new version a
+ * new inode. */
+typedef struct {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	char *data;
+	gsize len;
+} Cached;
+
+/* A PCM check loads and saves its SMS.INI within moments; the files of the workstations
+ * checked last are all that is worth keeping, and memory stays bounded at any size. */
+#define CACHE_MAX 256
+
+static GHashTable *file_cache;   /* path -> Cached*, NULL while off */
+static GQueue cache_order = G_QUEUE_INIT;   /* paths (the table's keys), oldest first */
+
+static void
+cached_free(gpointer p)
+{
+	Cached *c = p;
+	g_free(c->data);
+	g_free(c);
+}
+
+void
+sms_smsini_cache_enable(gboolean on)
+{
+	if (on && file_cache == NULL) {
+		file_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_free);
+	} else if (!on) {
+		g_queue_clear_full(&cache_order, g_free);
+		g_clear_pointer(&file_cache, g_hash_table_unref);
+	}
+}
+
+static gboolean
+same_file(const Cached *c, const struct stat *st)
+{
+	return c->dev == st->st_dev && c->ino == st->st_ino && c->size == st->st_size &&
+	       c->mtime.tv_sec == st->st_mtim.tv_sec && c->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       c->ctime.tv_sec == st->st_ctim.tv_sec && c->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* The cached bytes of path if the file is still the one they came from; NULL and the
+ * entry dropped otherwise. *out_missing: the file does not exist. */
+static Cached *
+cache_lookup(const char *path, gboolean *out_missing)
+{
+	struct stat st;
+	Cached *c = g_hash_table_lookup(file_cache, path);
+	*out_missing = FALSE;
+	if (stat(path, &st) < 0) {
+		*out_missing = errno == ENOENT;
+		g_hash_table_remove(file_cache, path);
+		return NULL;
+	}
+	if (c && S_ISREG(st.st_mode) && same_file(c, &st))
+		return c;
+	g_hash_table_remove(file_cache, path);
+	return NULL;
+}
+
+/* Remember data as the content of path (after the stat that identifies it). */
+static void
+cache_store(const char *path, const char *data, gsize len)
+{
+	struct stat st;
+	Cached *c;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (gsize)st.st_size != len) {
+		g_hash_table_remove(file_cache, path);
+		return;
+	}
+	c = g_new0(Cached, 1);
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->size = st.st_size;
+	c->mtime = st.st_mtim;
+	c->ctime = st.st_ctim;
+	c->data = g_memdup2(data, len + 1);
+	c->data[len] = '\0';
+	c->len = len;
+	if (!g_hash_table_contains(file_cache, path)) {
+		g_queue_push_tail(&cache_order, g_strdup(path));
+		while (cache_order.length > CACHE_MAX) {
+			g_autofree char *old = g_queue_pop_head(&cache_order);
+			g_hash_table_remove(file_cache, old);
+		}
+	}
+	g_hash_table_replace(file_cache, g_strdup(path), c);
+}
+
 gboolean
 sms_smsini_load(const char *path, SmsSmsIni **out, GError **error)
 {
 	g_autofree char *data = NULL;
 	gsize len;
 	g_autoptr(GError) local = NULL;
+	if (file_cache) {
+		gboolean missing;
+		Cached *c = cache_lookup(path, &missing);
+		if (c) {
+			*out = sms_smsini_parse(path, c->data, c->len);
+			return TRUE;
+		}
+		if (missing)
+			return sms_throw_domain(error, SMS_SMSINI_ERROR, SMS_SMSINI_ERROR_NOT_FOUND,
+			                        "%s: no such file (a new client)", path);
+	}
 	if (!g_file_get_contents(path, &data, &len, &local)) {
 		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return sms_throw_domain(error, SMS_SMSINI_ERROR, SMS_SMSINI_ERROR_NOT_FOUND,
 			                        "%s: no such file (a new client)", path);
 		return sms_throw(error, SMS_ERROR_IO, "%s", local->message);
 	}
+	if (file_cache)
+		cache_store(path, data, len);
 	*out = sms_smsini_parse(path, data, len);
 	return TRUE;
 }
@@ -649,7 +771,26 @@ sms_smsini_save(SmsSmsIni *s, SmsSyncMode sync, gboolean *out_changed, GError **
 {
 	gsize len;
 	g_autofree char *data = sms_smsini_to_data(s, &len, error);
+	gboolean changed = TRUE;
 	if (data == NULL)
 		return FALSE;
-	return sms_atomic_write_if_changed(s->path, data, len, 0644, sync, out_changed, error);
+	if (file_cache) {
+		gboolean missing;
+		Cached *c = cache_lookup(s->path, &missing);
+		if (c && c->len == len && memcmp(c->data, data, len) == 0) {
+			changed = FALSE;
+		} else {
+			/* not known: compare with the file, as without the cache */
+			if (!(c || missing ? sms_atomic_write(s->path, data, len, 0644, sync, error)
+			                   : sms_atomic_write_if_changed(s->path, data, len, 0644, sync,
+			                                                 &changed, error)))
+				return FALSE;
+			cache_store(s->path, data, len);
+		}
+	} else if (!sms_atomic_write_if_changed(s->path, data, len, 0644, sync, &changed, error)) {
+		return FALSE;
+	}
+	if (out_changed)
+		*out_changed = changed;
+	return TRUE;
 }

@@ -1,4 +1,4 @@
-/* smsini.h -- the workstation's SMS.INI (notes §6.1, sample RG:S3D58.HTM).
+/* smsini.h -- the workstation's SMS.INI (SMS 1.2 Resource Guide, "SMS.INI", sample RG:S3D58.HTM).
  *
  * A typed view of the keys the job model uses, on top of lib/ini.h. The whole file is
  * kept (s->ini): sections and keys this module does not know survive a save in their
@@ -20,7 +20,7 @@
  * what was done") to s->warnings. A valid SMS Unique ID is kept whenever it can be
  * found, even in a line that is otherwise dropped (a client whose SMS.INI is damaged
  * must not look like a new machine). A garbled SMS ID is dropped with a warning: the
- * caller allocates a new one (notes §6.2).
+ * caller allocates a new one (KB Q127052).
  */
 #pragma once
 #include "common.h"
@@ -36,7 +36,7 @@ typedef enum {
 
 #define SMS_SMSINI_MAX_SERVERS 8          /* Client Setup copies 8 logon servers (KB Q140145) */
 #define SMS_SMSINI_DEFAULT_POLLING 60     /* minutes (RG:S3D59.HTM "PCM Polling") */
-#define SMS_SMSINI_DEFAULT_INSTRUCTION_SHARE "pcins.box"   /* design.md; real 1.2: pcmins.box */
+#define SMS_SMSINI_DEFAULT_INSTRUCTION_SHARE "pcins.box"   /* real 1.2: pcmins.box */
 #define SMS_SMSINI_DEFAULT_RESULT_SHARE "despoolr.box"
 #define SMS_SMSINI_DEFAULT_SHARE "SMS_SHR"
 
@@ -88,7 +88,12 @@ gboolean sms_smsini_save(SmsSmsIni *s, SmsSyncMode sync, gboolean *out_changed,
                          GError **error);
 /* The text sms_smsini_save would write (fields applied to s->ini). */
 char *sms_smsini_to_data(SmsSmsIni *s, gsize *out_len, GError **error);
+/* While on, load and save remember the bytes of each SMS.INI they read or wrote and use
+ * them while stat(2) shows the same file (device, inode, size, mtime, ctime): no re-read
+ * of an unchanged file, no read to compare before a save. Off by default; the simulator
+ * turns it on (one process writes the whole tree). Not thread-safe. */
+void sms_smsini_cache_enable(gboolean on);
 
 /* An SMS ID: site code (3) + logon-server range (2) + sequence (3), digits and upper-case
- * letters (base 36), e.g. "SKZ01000" (notes §6.2). */
+ * letters (base 36), e.g. "SKZ01000" (KB Q127052). */
 gboolean sms_smsid_is_valid(const char *id);

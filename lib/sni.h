@@ -1,5 +1,5 @@
 /* sni.h -- the status instruction (.SNI) a workstation's PCM leaves in its logon server's
- * LOGON.SRV/DESPOOLR.BOX after running a command or seeing it expire (notes §3.6).
+ * LOGON.SRV/DESPOOLR.BOX after running a command or seeing it expire (KB Q169491).
  *
  * Text, INI style (SMS's own was a line "MICROSOFT|SMS|DOMAIN_COMMISSAR_WIREMOVE VAQ
  * VAQ0000F ... VAQ00005", KB Q172899; ours names every field):

@@ -86,15 +86,20 @@ check "clock back to virtual" $J clock set "1996-02-01 08:30"
 # ---- packages
 check "package import (Office 95 PDF)" $J package import "$TOP/samples/packages/off95std.pdf" --source "$TOP/samples/packages/office"
 $J package show A0100001 > "$T/pkg"
-check_grep "package show: command lines" "Typical *setup.exe /B1 /Q1 /S OFF95STD.STF" "$T/pkg"
+# command lines by their CommandName (the WCL Name of KB Q123499), the variation an alias
+check_grep "package show: command lines by CommandName" "^    Automated Office 95 Typical installation$" "$T/pkg"
+check_grep "package show: command line" "command line: setup.exe /B1 /Q1 /S OFF95STD.STF" "$T/pkg"
+check_grep "package show: setup variation as alias" "setup variation: Typical (accepted as an alias)" "$T/pkg"
+check_grep "package show: name = Product + Version (SDK importer)" "^Package A0100001  Microsoft Office for Windows 95 Standard 7.0$" "$T/pkg"
 check_grep "package show: platforms and flags" "platforms: Windows 95, Windows NT (x86); automated" "$T/pkg"
 check_grep "package show: user input" "user input required" "$T/pkg"
 check_grep "package show: share name" "OFFICE95 (UserRead, GuestRead)" "$T/pkg"
 check_grep "package show: program items from the PDF" "Program items *2" "$T/pkg"
 $J package show A0100001 --pdf > "$T/pdf.out"
 cmp -s "$T/pdf.out" "$TOP/samples/packages/off95std.pdf" && ok "package show --pdf: the PDF as imported" || not_ok "package show --pdf"
-$J --json package show "microsoft office for windows 95 standard" > "$T/pkg.json"
+$J --json package show "microsoft office for windows 95 standard 7.0" > "$T/pkg.json"
 check_grep "package show by name --json" '"id":"A0100001".*"platforms":130' "$T/pkg.json"
+check_grep "package show --json: CommandName and variation" '"name":"Automated Office 95 Typical installation","variation":"Typical"' "$T/pkg.json"
 check "package import --name" $J package import "$TOP/samples/packages/off95std.pdf" --source "$TOP/samples/packages/office" --name "Office (second copy)"
 snapshot
 fails_with "package import: missing source dir" "Workstations source directory $T/nope does not exist" $J package import "$TOP/samples/packages/off95std.pdf" --source "$T/nope"
@@ -140,7 +145,7 @@ check "job create (Run Command, every run-phase time)" $J job create --type "Run
 	--comment "Office for CORP" --name office-corp
 snapshot
 fails_with "RunCommand=yes needs a Command" "missing Command" $J job create --type "Run Command On Workstation" --package A0100001 --target "Machine Path: *|*|*" --set RunCommand=yes
-fails_with "unknown command line" "package A0100001 has no command line 'Deluxe' (it has: Typical, Compact, Custom, Uninstall)" $J job create --type "Run Command On Workstation" --package A0100001 --command Deluxe --target "Machine Path: *|*|*"
+fails_with "unknown command line" "package A0100001 has no command line 'Deluxe' (it has: 'Automated Office 95 Typical installation' (setup variation Typical), 'Automated Office 95 Compact installation' (setup variation Compact)" $J job create --type "Run Command On Workstation" --package A0100001 --command Deluxe --target "Machine Path: *|*|*"
 fails_with "mandatory before offer" "MandatoryAfter (1996-02-01 00:00:00) is earlier than OfferAfter (1996-03-01 00:00:00)" $J job create --type "Run Command On Workstation" --package A0100001 --command Typical --target "Machine Path: *|*|*" --offer-after "1996-03-01 00:00" --mandatory-after "1996-02-01 00:00"
 fails_with "bad query" "job create: Target: query \"Colour = 'blue'\": at offset 0: expected an attribute" $J job create --type "Run Command On Workstation" --package A0100001 --command Typical --target "Query: Colour = 'blue'"
 fails_with "unknown property" "unknown job property 'Colour'" $J job create --type "Share Package On Server" --package A0100001 --set Colour=blue
@@ -166,7 +171,7 @@ check_grep "job list --json" '{"id":"A0100001","name":"office-corp","type":"Run 
 $J job show office-corp > "$T/j1"
 check_grep "job show by name" "^Job A0100001 (office-corp)  Run Command On Workstation" "$T/j1"
 check_grep "job show: comment" "Comment  *Office for CORP" "$T/j1"
-check_grep "job show: run phase" "Typical: Offer After 1996-02-01 10:00:00, Mandatory After 1996-02-02 09:00:00, Expires After 1996-08-01 09:00:00" "$T/j1"
+check_grep "job show: run phase" "Automated Office 95 Typical installation: Offer After 1996-02-01 10:00:00, Mandatory After 1996-02-02 09:00:00 (also over slow links), Expires After 1996-08-01 09:00:00" "$T/j1"
 check_grep "job show: send phase" "Send phase  *Only if not previously sent" "$T/j1"
 check_grep "job show: distribute phase" "Distribute phase  *Default Servers" "$T/j1"
 $J job show A0100004 > "$T/j4"
@@ -215,6 +220,10 @@ check "despooler poll" despooler --site "$S" poll
 ls "$S/servers/SRV01/C/SMS_PKGC/A0100001" > "$T/pkgdir"
 check_grep "package on SMS_PKGC" "SETUP.EXE" "$T/pkgdir"
 check_grep "despool.log SMS style" 'installed on SRV01.*\$\$<SMS_DESPOOLER><02-01-1996 09:00:00>' "$S/logs/despool.log"
+# the count names what was installed (the package's 6 files), also when the decompressed
+# tree was moved into place whole
+check_grep "despool.log counts the files installed" 'installed on SRV01 as .*(6 file(s) installed)' "$S/logs/despool.log"
+check_grep "... also on the server that took the tree whole" 'installed on SRV03 as .*(6 file(s) installed)' "$S/logs/despool.log"
 
 # cancel an Active job: requested now, carried out by the Scheduler
 $J job cancel A0100001 > "$T/out"
@@ -224,4 +233,9 @@ check_grep "cancel status Pending" "Cancel status      Pending" "$T/j1"
 check_grep "still Active until the Scheduler's poll" "Overall status     Active" "$T/j1"
 $J job cancel A0100001 > "$T/out"
 check_grep "a second cancel changes nothing" "is being cancelled already" "$T/out"
+
+# a command line is named by its CommandName (any case; the job keeps the CommandName)
+$J job create --type "Run Command On Workstation" --package A0100001 --command "automated office 95 compact installation" --target "Machine Path: *|*|*" --name by-command-name > /dev/null
+$J --json job show by-command-name > "$T/jcn.json"
+check_grep "job create --command takes the CommandName; the job keeps it" '"command":"Automated Office 95 Compact installation"' "$T/jcn.json"
 done_testing

@@ -60,6 +60,13 @@ check "poll before Start After" jobsvc --site "$A" poll
 jobsvc --site "$A" --json job show ALL > "$T/show.json"
 check_grep "still Pending before Start After" '"status":"Pending"' "$T/show.json"
 
+# a poll by hand between Start After and the grid: still Pending (jobsvc(1): a job
+# becomes Active at the first poll on the Service Response grid at or after Start After)
+jobsvc --site "$A" clock set "1996-04-01 09:03" >/dev/null
+check "poll by hand at 09:03" jobsvc --site "$A" poll
+jobsvc --site "$A" --json job show ALL > "$T/show.json"
+check_grep "still Pending between Start After and the poll grid" '"status":"Pending","sending_status"' "$T/show.json"
+
 jobsvc --site "$A" clock set "1996-04-01 09:05" >/dev/null
 check "poll at the first poll after Start After" jobsvc --site "$A" poll
 jobsvc --site "$A" --json job show ALL > "$T/show.json"
@@ -82,11 +89,32 @@ jobsvc --site "$A" status --component sender > "$T/sender"
 check_grep "send.complete names the child site" "to site B01" "$T/sender"
 
 # the child installs and reports back through its own Sender; the parent applies it
+logon --site "$B" user bruno --workstation BR001 >/dev/null 2>>"$T/err"
 for t in "09:15" "09:30" "09:45" "10:00" "10:15" "10:30"; do
 	jobsvc --site "$B" clock set "1996-04-01 $t" >/dev/null
 	despooler --site "$B" poll >/dev/null 2>>"$T/err"
 	jobsvc --site "$B" poll >/dev/null 2>>"$T/err"
 done
+# the child's PCM record, field by field as PCMDUMP shows them (KB Q123499): SiteID is
+# the client's site (B01), RequestID the central site's 7-character request ID (not the
+# cut instruction ID 00001B0), WCL Name the CommandName, Package Name Product + Version,
+# Install Flag 0, Expiration 168 days after the Display Date
+INSB=$(find "$B" -path "*PCMDOM.BOX*" -name '*.INS' | head -1)
+pcm dump "$INSB" > "$T/childdump" 2>&1
+check_grep "child record: SiteID is the client's site" "^SiteID          : B01$" "$T/childdump"
+check_grep "child record: RequestID of the site that wrote the request" "^RequestID       : A01[0-9A-Z]\{4\}$" "$T/childdump"
+check_grep "child record: WCL Name is the CommandName" "^WCL Name        : Automated Office 95 Typical installation$" "$T/childdump"
+check_grep "child record: Package Name = Product + Version" "^Package Name    : Microsoft Office for Windows 95 Standard 7.0$" "$T/childdump"
+check_grep "child record: Install Flag 0" "^Install Flag    : 0$" "$T/childdump"
+check_grep "child record: Display Date = Start After" "^Display Date    : 04/01/96 09:02:00$" "$T/childdump"
+check_grep "child record: expires 168 days later" "^Expiration Date : 09/16/96 09:02:00$" "$T/childdump"
+check_grep "child record: Expiration Full 1" "^Expiration Full : 1$" "$T/childdump"
+
+# the child's status went up as job status MIFs batched by its Site Reporter (SMS 1.2
+# Resource Guide: .JMF files in SITEREP.BOX), several per sending, on the poll grid
+jobsvc --site "$B" status --component sitereporter > "$T/srep"
+check_grep "the Site Reporter batched job status MIFs" "Site Reporter: [2-9][0-9]* job status MIF(s) of job A0100001 sent to site A01" "$T/srep"
+[ -z "$(find "$B" -name '*.JMF')" ] && ok "SITEREP.BOX empty after the batches" || not_ok ".JMF left behind"
 jobsvc --site "$A" clock set "1996-04-01 10:30" >/dev/null
 check "despooler poll at the central site" despooler --site "$A" poll
 check "jobsvc poll at the central site" jobsvc --site "$A" poll

@@ -85,6 +85,15 @@ check_grep "SMS.INI Server2" "^Server2=SRV02" "$ini"
 check_grep "SMS.INI InstructionSharePoint" "^InstructionSharePoint=pcins.box" "$ini"
 check_grep "SMS.INI ResultSharePoint" "^ResultSharePoint=despoolr.box" "$ini"
 check_grep "SMS.INI PollingInterval" "^PollingInterval=30" "$ini"
+# OS= is the number SMS wrote (SMS 1.2 Resource Guide, "SMS.INI": 1 MS-DOS,
+# 2 Windows 3.x, 3 OS/2, 4 Windows NT, 5 Windows 95); AHEAD runs Windows 95
+check_grep "SMS.INI OS= numeric code (Windows 95 = 5)" "^OS=5$" "$ini"
+# the keys Audit needs non-blank (KB Q195823), as in the sample SMS.INI (SMS 1.2 Resource Guide)
+check_grep "SMS.INI [Local] NetCardID" "^NetCardID=[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]:[0-9A-F][0-9A-F]$" "$ini"
+check_grep "SMS.INI [Local] MachineName" "^MachineName=AHEAD$" "$ini"
+check_grep "SMS.INI [Local] SystemRole" "^SystemRole=Workstation$" "$ini"
+check_grep "SMS.INI [Local] SystemType" "^SystemType=X86-based PC$" "$ini"
+check_grep "SMS.INI [LogonHistory] LastLoggedUser" "^LastLoggedUser=dora$" "$ini"
 id=$(sed -n 's/^SMS Unique ID=//p' "$ini")
 # a garbled SMS.INI is repaired and keeps its SMS ID
 printf 'garbage without sections\n[SMS]\nSMS Unique ID=%s\n[[[\n' "$id" > "$ini"
@@ -119,6 +128,9 @@ pcm --site "$S" --workstation AHEAD poll > "$T/list"
 check_grep "AHEAD's clock is 90 min ahead: offered at 08:30 site time" "A0100001 *Pending" "$T/list"
 pcm --site "$S" --workstation WKS001 poll > "$T/list1"
 check_grep "WKS001 knows the command" "A0100001" "$T/list1"
+check_grep "pcm list shows the Command Name (WCL Name) and the line" "A0100001 .*Automated Office 95 Typical installation \[setup.exe /B1 /Q1 /S OFF95STD.STF\]" "$T/list1"
+# LastPCMFileTime follows the site's (virtual) clock: 1996-02-01 08:30 = 823163400 s
+check_grep "SMS.INI LastPCMFileTime on the virtual clock" "^LastPCMFileTime=823163400$" "$S/workstations/WKS001/SMS.INI"
 jobsvc --site "$S" status --component pcm > "$T/pst"
 check_grep "offer event for AHEAD" "AHEAD: offering job A0100001" "$T/pst"
 if grep -q "WKS001: offering" "$T/pst"; then not_ok "WKS001 offered before 09:00 on its clock"; else ok "WKS001 not offered before its Offer After"; fi
@@ -146,6 +158,18 @@ jobsvc --site "$S" clock set "1996-02-01 10:20" >/dev/null
 check "despooler processes status" despooler --site "$S" poll
 jobsvc --site "$S" job show A0100001 > "$T/job"
 check_grep "AHEAD Complete at the site" "AHEAD .*Complete" "$T/job"
+
+# KB Q163488: the PCM re-parses its instruction file only when the file changed. The SMS
+# 1.2 bug that came with it -- a job whose Offer After was still in the future when the
+# file was read stays invisible until the file changes again -- is not reproduced:
+# WKS001 read its file at 08:30 (Offer After 09:00) and gets the job at its next check
+# although the file has not changed since
+INSW="$S/servers/SRV01/C/SMS/LOGON.SRV/PCINS.BOX/$(sed -n 's/^SMS Unique ID=//p' "$S/workstations/WKS001/SMS.INI").INS"
+before=$(stat -c %Y "$INSW")
+pcm --site "$S" --workstation WKS001 poll > "$T/list1b"
+[ -f "$INSW" ] && [ "$(stat -c %Y "$INSW")" = "$before" ] && ok "WKS001's instruction file unchanged since 08:30" || not_ok "the file changed"
+jobsvc --site "$S" status --component pcm > "$T/pst"
+check_grep "WKS001 offered the job without a new file (KB Q163488 bug not reproduced)" "WKS001: offering job A0100001" "$T/pst"
 
 # pcm dump: any copied .INS file, no site needed; a truncated one names the offset
 cp "$S/servers/SRV02/C/SMS/LOGON.SRV/PCINS.BOX/$id.INS" "$T/copy.INS"

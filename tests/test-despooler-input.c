@@ -25,6 +25,7 @@ run_command(int n, SmsTime offer)
 {
 	SmsInstruction *ins = fx_instruction(SMS_INSTR_INSTALL, n, SMS_JOB_RUN_COMMAND, "A0100001",
 	                                     "A01");
+	ins->request_id = g_strdup("A0100B9");
 	ins->offer_after = offer;
 	ins->mandatory_after = offer + SMS_DAY;
 	ins->expires_after = offer + 30 * SMS_DAY;
@@ -75,16 +76,17 @@ test_run_phase(void)
 		g_ptr_array_add(want, fx_event(t, "ins.written", NULL, "WKS02"));
 		fx_assert_events(f, want);
 	}
-	/* every PCMDUMP field of the record (notes §3.1) */
+	/* every PCMDUMP field of the record (KB Q123499) */
 	ins = load_ins(f, "A0101000");
 	g_assert_nonnull(ins);
 	g_assert_cmpuint(ins->records->len, ==, 1);
 	r = ins->records->pdata[0];
-	g_assert_cmpstr(r->site_id, ==, "A01");
-	g_assert_cmpstr(r->request_id, ==, "00001A0");
+	g_assert_cmpstr(r->site_id, ==, "A01");          /* the client's site */
+	g_assert_cmpstr(r->request_id, ==, "A0100B9");   /* the instruction's RequestID */
 	g_assert_cmpstr(r->package_id, ==, "A0100001");
 	g_assert_cmpstr(r->job_id, ==, "A0100001");
-	g_assert_cmpint(r->install_flag, ==, 2);         /* mandatory, not over a slow link */
+	/* mandatory with "Not Mandatory Over Slow Link" checked (ForceOverSlowLink=no) */
+	g_assert_cmpint(r->install_flag, ==, 2);
 	g_assert_cmpint(r->install_by, ==, offer + SMS_DAY);
 	g_assert_true(r->install_by_full);
 	g_assert_cmpint(r->display_date, ==, offer);

@@ -199,19 +199,21 @@ test_target_site_only(void)
 			fx_assert_events(b, want);
 		}
 		/* the share package went to the root of DIST1's drive with the most free space,
-		 * with the package's permissions; the origin site gets the status */
+		 * with the package's permissions; the status for the origin site waits in
+		 * SITEREP.BOX as job status MIFs for the Site Reporter (the Sender's pass) */
 		{
 			g_autofree char *p = g_build_filename(b->site->root, "servers/DIST1/D/OFFICE95/"
 			                                      "SETUP.EXE", NULL);
 			g_autofree char *acl = NULL;
 			g_autoptr(GError) error = NULL;
-			g_autofree char *tosend = sms_layout_tosend(b->site);
-			g_autoptr(GDir) d = g_dir_open(tosend, 0, NULL);
+			g_autofree char *srv = sms_layout_site_srv(b->site);
+			g_autofree char *box = g_build_filename(srv, "SITEREP.BOX", NULL);
+			g_autoptr(GDir) d = g_dir_open(box, 0, NULL);
 			g_assert_true(g_file_test(p, G_FILE_TEST_IS_REGULAR));
 			g_assert_true(sms_share_get_acl(b->site, "DIST1", "OFFICE95", &acl, NULL, &error));
 			g_assert_cmpstr(acl, ==, "Users:Read;Guests:Read");
 			g_assert_nonnull(d);
-			g_assert_nonnull(g_dir_read_name(d));   /* status instructions for A01 */
+			g_assert_true(g_str_has_suffix(g_dir_read_name(d), ".JMF"));   /* for A01 */
 		}
 	}
 }

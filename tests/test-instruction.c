@@ -20,6 +20,7 @@ sample(void)
 	SmsInstruction *i = sms_instruction_new(SMS_INSTR_INSTALL);
 	i->id = g_strdup("00001B01");
 	i->job_id = g_strdup("A0100001");
+	i->request_id = g_strdup("A01001M");
 	i->job_type = 1;
 	i->origin_site = g_strdup("A01");
 	i->from_site = g_strdup("A01");
@@ -70,6 +71,7 @@ test_roundtrip(void)
 	g_assert_cmpint(o->kind, ==, SMS_INSTR_INSTALL);
 	g_assert_cmpstr(o->id, ==, "00001B01");
 	g_assert_cmpstr(o->job_id, ==, "A0100001");
+	g_assert_cmpstr(o->request_id, ==, "A01001M");   /* PCMDUMP RequestID (KB Q123499) */
 	g_assert_cmpstr(o->origin_site, ==, "A01");
 	g_assert_cmpstr(o->target_site, ==, "B01");
 	g_assert_cmpstr(o->package_name, ==, "Microsoft Office 95");
@@ -220,6 +222,8 @@ test_bad_fields(void)
 		{ "[Instruction]\nKind=Status\nID=1\nJobID=J\nOriginSite=A\nTargetSite=B\n"
 		  "[Status]\n1=a\tb\n", "b.INS:8:" },
 		{ "[Other]\nKind=Install\n", "[Instruction]" },
+		{ "[Instruction]\nKind=Install\nID=1\nJobID=J\nRequestID=A0100001\nOriginSite=A\n"
+		  "TargetSite=B\n", "b.INS:5: RequestID: expected 7 letters or digits" },
 	};
 	for (gsize k = 0; k < G_N_ELEMENTS(cases); k++) {
 		gsize len;

@@ -135,7 +135,11 @@ test_run_command_defaults(void)
 	g_assert_cmpint(j->start_after, ==, T("1996-02-01 08:00"));   /* now */
 	g_assert_cmpint(j->offer_after, ==, j->start_after);          /* Offer = Start */
 	g_assert_cmpint(j->mandatory_after, ==, SMS_TIME_NONE);
-	g_assert_cmpint(j->expires_after, ==, SMS_TIME_NONE);         /* never expires */
+	/* Expires After: 168 days after Offer After, as in each defaulted record of the
+	 * KB Q123499 PCMDUMP (09/21/94 17:56 -> 03/07/95 17:56 with 0-based months) */
+	g_assert_cmpint(j->expires_after, ==, T("1996-07-18 08:00"));
+	g_assert_cmpstr(j->command, ==, "Automated Office 95 Typical installation");
+	g_assert_false(j->force_slow_link);
 	g_assert_cmpint(j->priority, ==, SMS_PRIORITY_MEDIUM);
 	g_assert_cmpint(j->repeat, ==, SMS_REPEAT_NEVER);
 	g_assert_cmpint(j->send_mode, ==, SMS_SEND_IF_NOT_SENT);
@@ -163,14 +167,66 @@ test_run_command_defaults(void)
 	}
 }
 
+/* A command line is known by its CommandName (SDK sample importer pdf.cpp: the WCL
+ * folder's Name is CommandName); the setup variation is an alias, any case; a name that
+ * is one command's CommandName and another's variation is ambiguous. */
+static const char *alias_pdf =
+	"[PDF]\nVersion=1.0\n[Package Definition]\nProduct=Alias Test\nVersion=1.0\n"
+	"SetupVariations=Full, Quick\n"
+	"[Full Setup]\nCommandLine=setup.exe /full\nCommandName=Quick\n"
+	"UserInputRequired=FALSE\nSupportedPlatforms=Windows95\n"
+	"[Quick Setup]\nCommandLine=setup.exe /quick\nCommandName=Quick install\n"
+	"UserInputRequired=FALSE\nSupportedPlatforms=Windows95\n";
+
+static void
+test_command_names(void)
+{
+	g_autofree char *dir = NULL;
+	g_autoptr(SmsSite) site = make_site(&dir);
+	g_autofree char *pdf = sms_test_write(dir, "alias.pdf", alias_pdf);
+	g_autofree char *id = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SmsJob) a = NULL, b = NULL, c = NULL, d = NULL;
+
+	/* Office 95: the variation is accepted, any case; the job keeps the CommandName */
+	a = props(site, &error, "Type", "Run Command On Workstation", "Package", "A0100001",
+	          "Target", "Machine Path: *|*|*", "Command", "tYPICAL", NULL);
+	g_assert_no_error(error);
+	g_assert_cmpstr(a->command, ==, "Automated Office 95 Typical installation");
+	b = props(site, &error, "Type", "Run Command On Workstation", "Package", "A0100001",
+	          "Target", "Machine Path: *|*|*", "Command",
+	          "AUTOMATED OFFICE 95 COMPACT INSTALLATION", NULL);
+	g_assert_no_error(error);
+	g_assert_cmpstr(b->command, ==, "Automated Office 95 Compact installation");
+
+	g_assert_true(sms_package_import(site, pdf, dir, NULL, NULL, &id, &error));
+	g_assert_no_error(error);
+	/* "Quick" is the CommandName of [Full Setup] and the variation of [Quick Setup] */
+	g_assert_null(props(site, &error, "Type", "Run Command On Workstation", "Package", id,
+	                    "Target", "Machine Path: *|*|*", "Command", "quick", NULL));
+	g_assert_error(error, SMS_JOB_ERROR, SMS_JOB_ERROR_INVALID);
+	g_assert_nonnull(strstr(error->message, "'quick' of package A0100004 is ambiguous: it is "
+	                        "the command name of 'Quick' (setup variation Full) and the setup "
+	                        "variation of 'Quick install'"));
+	g_clear_error(&error);
+	c = props(site, &error, "Type", "Run Command On Workstation", "Package", id, "Target",
+	          "Machine Path: *|*|*", "Command", "full", NULL);
+	g_assert_no_error(error);
+	g_assert_cmpstr(c->command, ==, "Quick");
+	d = props(site, &error, "Type", "Run Command On Workstation", "Package", "alias test 1.0",
+	          "Target", "Machine Path: *|*|*", "Command", "Quick Install", NULL);
+	g_assert_no_error(error);
+	g_assert_cmpstr(d->command, ==, "Quick install");
+}
+
 static void
 test_every_property(void)
 {
 	g_autoptr(SmsSite) site = make_site(NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SmsJob) j = props(site, &error, "Type", "run command on workstation",
-	                            "Package", "Microsoft Office for Windows 95 Standard",
-	                            "Command", "Custom", "RunCommand", "yes",
+	                            "Package", "Microsoft Office for Windows 95 Standard 7.0",
+	                            "Command", "Office 95 Custom installation", "RunCommand", "yes",
 	                            "Target", "Query: Platform = 'Windows 95'",
 	                            "LimitToSite", "b02", "IncludeSubsites", "yes",
 	                            "StartAfter", "1996-02-01 09:00", "OfferAfter", "1996-02-01 10:00",
@@ -202,7 +258,7 @@ test_every_property(void)
 	g_assert_true(sms_job_load(site, "A0100001", &back, &error));
 	g_assert_cmpstr(back->name, ==, "office-pilot");
 	g_assert_cmpstr(back->comment, ==, "pilot");
-	g_assert_cmpstr(back->command, ==, "Custom");
+	g_assert_cmpstr(back->command, ==, "Office 95 Custom installation");
 	g_assert_cmpstr(back->target, ==, j->target);
 	g_assert_cmpstr(back->limit_site, ==, "B02");
 	g_assert_cmpint(back->start_after, ==, T("1996-02-01 09:00"));
@@ -281,7 +337,10 @@ static const ErrCase err_cases[] = {
 	{ SMS_JOB_ERROR_INVALID, "test: priority given twice", { RCOW_C, "Priority", "High", "priority",
 	  "Low" } },
 	{ SMS_JOB_ERROR_NOT_FOUND, "Command: package A0100001 has no command line 'Deluxe' (it "
-	  "has: Typical, Compact, Custom, Uninstall)", { RCOW_T, "Command", "Deluxe" } },
+	  "has: 'Automated Office 95 Typical installation' (setup variation Typical), 'Automated "
+	  "Office 95 Compact installation' (setup variation Compact), 'Office 95 Custom "
+	  "installation' (setup variation Custom), 'Automated Office 95 removal' (setup "
+	  "variation Uninstall))", { RCOW_T, "Command", "Deluxe" } },
 	{ SMS_JOB_ERROR_INVALID, "missing Command", { RCOW_T, "RunCommand", "yes" } },
 	{ SMS_JOB_ERROR_INVALID, "Command given with RunCommand=no", { RCOW_C, "RunCommand", "no" } },
 	{ SMS_JOB_ERROR_INVALID, "belong to the run phase: give a Command", { RCOW_T,
@@ -602,7 +661,8 @@ test_import(void)
 	SmsPackageCommand *c;
 
 	g_assert_true(sms_package_load(site, "A0100001", &office, &error));
-	g_assert_cmpstr(office->name, ==, "Microsoft Office for Windows 95 Standard");
+	/* Name = Product + " " + Version, as the SDK's sample importer (pdf.cpp) set it */
+	g_assert_cmpstr(office->name, ==, "Microsoft Office for Windows 95 Standard 7.0");
 	g_assert_cmpstr(office->version, ==, "7.0");
 	g_assert_cmpstr(office->source, ==, src_abs);              /* absolute */
 	g_assert_cmpstr(office->server_source, ==, src_abs);       /* sharing: same source */
@@ -610,8 +670,12 @@ test_import(void)
 	g_assert_cmpstr(office->share_access, ==, "UserRead, GuestRead");
 	g_assert_cmpint(office->created, ==, T("1996-02-01 08:00"));
 	g_assert_cmpuint(office->commands->len, ==, 4);
-	c = sms_package_command(office, "TYPICAL");
+	/* known by its CommandName (the WCL Folder's Name the SDK importer set) */
+	g_assert_null(sms_package_command(office, "TYPICAL"));
+	c = sms_package_command(office, "automated office 95 typical installation");
 	g_assert_nonnull(c);
+	g_assert_cmpstr(c->name, ==, "Automated Office 95 Typical installation");
+	g_assert_cmpstr(c->variation, ==, "Typical");
 	g_assert_cmpstr(c->command_line, ==, "setup.exe /B1 /Q1 /S OFF95STD.STF");
 	g_assert_cmpuint(c->platforms, ==, SMS_PLATFORM_WIN95 | SMS_PLATFORM_WIN32_X86);
 	g_assert_null(sms_package_command(office, "Deluxe"));
@@ -821,6 +885,7 @@ main(int argc, char **argv)
 	sms_test_init(&argc, &argv);
 	g_test_add_func("/job/run-command-defaults", test_run_command_defaults);
 	g_test_add_func("/job/every-property", test_every_property);
+	g_test_add_func("/job/command-names", test_command_names);
 	g_test_add_func("/job/share-and-remove", test_share_and_remove);
 	g_test_add_func("/job/errors", test_errors);
 	g_test_add_func("/job/error-lines", test_error_lines);

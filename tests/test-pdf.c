@@ -126,7 +126,8 @@ test_office95_import(void)
 	g_assert_true(sms_package_import(site, pdf, src, NULL, NULL, &id, &error));
 	g_assert_no_error(error);
 	g_assert_true(sms_package_load(site, id, &pkg, &error));
-	g_assert_cmpstr(pkg->name, ==, "Microsoft Office 95");
+	/* Name = Product + " " + Version (SDK sample importer pdf.cpp) */
+	g_assert_cmpstr(pkg->name, ==, "Microsoft Office 95 7.0");
 	g_assert_cmpstr(pkg->version, ==, "7.0");
 	g_assert_cmpuint(pkg->commands->len, ==, 6);
 	c = sms_package_command(pkg, "Typical");

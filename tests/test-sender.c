@@ -433,22 +433,67 @@ test_route_through_parent(void)
 	World w = { 0 };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(SmsInstruction) ins = sms_instruction_new(SMS_INSTR_STATUS);
-	g_autofree char *outbox = NULL, *name = NULL, *path = NULL;
-	g_autoptr(SmsSendRequest) r = NULL;
+	g_autoptr(SmsInstruction) ins2 = sms_instruction_new(SMS_INSTR_STATUS);
+	g_autoptr(SmsInstruction) got = NULL;
+	g_autofree char *outbox = NULL, *name = NULL, *path = NULL, *box = NULL, *jmf = NULL;
+	g_autofree char *recv = NULL, *srv = NULL;
+	SmsInstrStatusRow *row;
 	world_init(&w);
 	ins->job_id = g_strdup("Z9900001");
 	ins->origin_site = g_strdup("Z99");
+	ins2->job_id = g_strdup("Z9900001");
+	ins2->origin_site = g_strdup("Z99");
+	row = g_new0(SmsInstrStatusRow, 1);
+	row->table = g_strdup("machine"); row->site = g_strdup("B01");
+	row->machine = g_strdup("BR001"); row->status = SMS_STATUS_COMPLETE;
+	g_ptr_array_add(ins->status_rows, row);
+	row = g_new0(SmsInstrStatusRow, 1);
+	row->table = g_strdup("machine"); row->site = g_strdup("B01");
+	row->machine = g_strdup("BR002"); row->status = SMS_STATUS_RETRYING;
+	g_ptr_array_add(ins2->status_rows, row);
 	g_assert_true(sms_sender_queue_status(w.b01, "Z99", ins, T("1996-04-01 09:00"), &error));
+	g_assert_no_error(error);
+	g_assert_true(sms_sender_queue_status(w.b01, "Z99", ins2, T("1996-04-01 09:01"), &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(ins->target_site, ==, "Z99");
 	g_assert_cmpstr(ins->from_site, ==, "B01");
 	g_assert_true(g_str_has_prefix(ins->id, "S"));
+	/* two job status MIFs wait in SITEREP.BOX; nothing is queued yet (SMS 1.2 Resource
+	 * Guide: the Site Reporter batches .JMF files to the parent) */
+	srv = sms_layout_site_srv(w.b01);
+	box = g_build_filename(srv, "SITEREP.BOX", NULL);
+	jmf = files(box, ".JMF");
+	g_assert_cmpuint(strlen(jmf), >, 0);
+	g_assert_nonnull(strchr(jmf, ' '));                 /* two files */
 	outbox = sms_layout_outbox(w.b01);
 	name = files(outbox, ".SRQ");
-	path = g_build_filename(outbox, name, NULL);
-	g_assert_true(sms_send_request_load(path, &r, &error));
-	g_assert_cmpstr(r->target_site, ==, "A01");
-	g_assert_cmpstr(r->target_root, ==, w.a01->root);
+	g_assert_cmpstr(name, ==, "");
+	/* the parent's schedule (not known here: B01's own, Medium = 15 min): nothing at
+	 * 09:14, one batch at 09:15 */
+	g_assert_cmpint(sms_sender_next_wakeup(w.b01, T("1996-04-01 09:01")), ==,
+	                T("1996-04-01 09:15"));
+	g_assert_true(sms_sender_pass(w.b01, T("1996-04-01 09:14"), &error));
+	g_assert_no_error(error);
+	recv = sms_layout_receive(w.a01);
+	g_free(name);
+	name = files(recv, ".INS");
+	g_assert_cmpstr(name, ==, "");
+	g_assert_true(sms_sender_pass(w.b01, T("1996-04-01 09:15"), &error));
+	g_assert_no_error(error);
+	g_free(jmf);
+	jmf = files(box, ".JMF");
+	g_assert_cmpstr(jmf, ==, "");
+	/* routed through the parent A01: one instruction with both rows */
+	g_free(name);
+	name = files(recv, ".INS");
+	g_assert_cmpuint(strlen(name), >, 0);
+	g_assert_null(strchr(name, ' '));
+	path = g_build_filename(recv, name, NULL);
+	g_assert_true(sms_instruction_load(path, &got, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(got->kind, ==, SMS_INSTR_STATUS);
+	g_assert_cmpstr(got->target_site, ==, "Z99");
+	g_assert_cmpuint(got->status_rows->len, ==, 2);
 	/* the central site has no parent: an unknown site is an error naming site.ini */
 	{
 		g_autoptr(SmsInstruction) x = sms_instruction_new(SMS_INSTR_STATUS);

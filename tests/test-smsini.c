@@ -370,6 +370,64 @@ test_invalid_save(void)
 	g_assert_cmpstr(before, ==, after);   /* nothing written */
 }
 
+/* The simulator's cache of SMS.INI bytes: every change made outside load/save is seen
+ * (a new file by rename, an in-place rewrite, a deletion), an unchanged save leaves the
+ * file alone, and a changed one writes it. */
+static void
+test_cache(void)
+{
+	g_autofree char *dir = sms_test_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "SMS.INI", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SmsSmsIni) a = NULL;
+	g_autoptr(SmsSmsIni) b = NULL;
+	g_autoptr(SmsSmsIni) c = NULL;
+	g_autoptr(SmsSmsIni) d = NULL;
+	g_autoptr(SmsSmsIni) e = NULL;
+	g_autofree char *text = NULL;
+	struct stat st1, st2;
+	gboolean changed = TRUE;
+
+	sms_smsini_cache_enable(TRUE);
+	g_assert_true(g_file_set_contents(path, "[SMS]\nSMS Unique ID=A0101000\n", -1, NULL));
+	g_assert_true(sms_smsini_load(path, &a, &error));
+	g_assert_cmpstr(a->sms_id, ==, "A0101000");
+	/* replaced by another writer (temp + rename: a new inode) */
+	g_assert_true(g_file_set_contents(path, "[SMS]\nSMS Unique ID=A0101001\n", -1, NULL));
+	g_assert_true(sms_smsini_load(path, &b, &error));
+	g_assert_cmpstr(b->sms_id, ==, "A0101001");
+	/* rewritten in place, other size */
+	{
+		FILE *f = fopen(path, "w");
+		g_assert_nonnull(f);
+		fputs("[SMS]\nSMS Unique ID=A0101002\n[Local]\nMachineName=W1\n", f);
+		fclose(f);
+	}
+	g_assert_true(sms_smsini_load(path, &c, &error));
+	g_assert_cmpstr(c->sms_id, ==, "A0101002");
+	g_assert_cmpstr(c->machine_name, ==, "W1");
+	/* a save of the same bytes leaves the file as it is; a change is written */
+	g_assert_true(sms_smsini_save(c, SMS_SYNC_NONE, NULL, &error));
+	g_assert_cmpint(stat(path, &st1), ==, 0);
+	g_assert_true(sms_smsini_save(c, SMS_SYNC_NONE, &changed, &error));
+	g_assert_false(changed);
+	g_assert_cmpint(stat(path, &st2), ==, 0);
+	g_assert_cmpuint(st1.st_ino, ==, st2.st_ino);
+	g_free(c->machine_name);
+	c->machine_name = g_strdup("W2");
+	g_assert_true(sms_smsini_save(c, SMS_SYNC_NONE, &changed, &error));
+	g_assert_true(changed);
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "MachineName=W2"));
+	g_assert_true(sms_smsini_load(path, &d, &error));
+	g_assert_cmpstr(d->machine_name, ==, "W2");
+	/* deleted: a new client again */
+	g_assert_cmpint(unlink(path), ==, 0);
+	g_assert_false(sms_smsini_load(path, &e, &error));
+	g_assert_error(error, SMS_SMSINI_ERROR, SMS_SMSINI_ERROR_NOT_FOUND);
+	sms_smsini_cache_enable(FALSE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,5 +438,6 @@ main(int argc, char **argv)
 	g_test_add_func("/smsini/smsid", test_smsid);
 	g_test_add_func("/smsini/garbage", test_garbage);
 	g_test_add_func("/smsini/invalid-save", test_invalid_save);
+	g_test_add_func("/smsini/cache", test_cache);
 	return g_test_run();
 }
