@@ -15,7 +15,7 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 step jobsvc --site "$S" init "$HERE/site/site.ini"
 step jobsvc --site "$S" clock set "1996-02-01 08:00"
 step jobsvc --site "$S" package import "$HERE/packages/hello.pdf" --source "$HERE/packages/hello"
-step jobsvc --site "$S" job create --type "Run Command On Workstation" --package Hello \
+step jobsvc --site "$S" job create --type "Run Command On Workstation" --package A0100001 \
 	--command Install --target "Machine Path: A01|CORP|WKS0001" \
 	--mandatory-after "1996-02-01 08:00" --name HELLO
 step logon --site "$S" user user0001 --workstation WKS0001 > /dev/null
