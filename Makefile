@@ -6,12 +6,14 @@
 #   make demo            run the main job on a sample site in a fresh directory
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined check
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (samples: $(PREFIX)/share/smsemu/samples)
+#   make uninstall PREFIX=/usr/local DESTDIR=
 #   make bench           build and run the benchmarks (results: bench/RESULTS.md)
 #   make report-screenshot  regenerate doc/report.png (headless Chromium)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
+SHAREDIR  ?= $(PREFIX)/share/smsemu
 DESTDIR   ?=
 CC        ?= cc
 PKGS      := glib-2.0 sqlite3 zlib json-glib-1.0
@@ -93,7 +95,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%-replay)
 MANPAGES := $(sort $(wildcard man/*.1 man/*.5))
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell check-hosts demo bench clean install help fuzz crash-test \
+.PHONY: all check check-unit check-shell check-hosts demo bench clean install uninstall help fuzz crash-test \
         crash-test-short report-screenshot
 all: $(BINS)
 
@@ -206,15 +208,27 @@ report-screenshot: all
 bench: all $(BENCH_BIN)
 	@sh bench/run.sh
 
+# Programs, man pages (their "/usr/local/share/smsemu" made $(SHAREDIR)) and the samples
+# (scenarios, PDFs, packages, registry files, MIFs, golden logs) under $(SHAREDIR)/samples.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	for m in $(MANPAGES); do sec=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$sec/; done
+	for m in $(MANPAGES); do sec=$${m##*.}; \
+	  sed 's|/usr/local/share/smsemu|$(SHAREDIR)|g' $$m > $(DESTDIR)$(PREFIX)/share/man/man$$sec/$${m##*/} && \
+	  chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man$$sec/$${m##*/} || exit 1; done
+	cd samples && find . -type f | LC_ALL=C sort | while read -r f; do \
+	  if [ -x "$$f" ]; then mode=0755; else mode=0644; fi; \
+	  install -D -m $$mode "$$f" "$(DESTDIR)$(SHAREDIR)/samples/$$f" || exit 1; done
+
+uninstall:
+	for p in $(PROGRAMS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$p; done
+	for m in $(MANPAGES); do sec=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$sec/$${m##*/}; done
+	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean:
 	rm -rf $(B) $(BIN)
 
 help:
-	@sed -n '2,13p' Makefile
+	@sed -n '2,12p' Makefile
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

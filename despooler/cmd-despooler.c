@@ -129,12 +129,22 @@ sms_despooler_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 			sms_json_append_string(json, sms_db_col_ctext(st, 2));
 			g_string_append(json, ",\"state\":");
 			sms_json_append_string(json, s < 6 ? states[s] : "?");
+			/* unset values are null (jobsvc(1)) */
 			g_string_append_printf(json, ",\"retries\":%d,\"next_attempt\":", retries);
-			sms_json_append_string(json, a);
+			if (*a)
+				sms_json_append_string(json, a);
+			else
+				g_string_append(json, "null");
 			g_string_append(json, ",\"forced_delivery\":");
-			sms_json_append_string(json, b);
+			if (*b)
+				sms_json_append_string(json, b);
+			else
+				g_string_append(json, "null");
 			g_string_append(json, ",\"detail\":");
-			sms_json_append_string(json, sms_db_col_ctext(st, 8) ? sms_db_col_ctext(st, 8) : "");
+			if (sms_db_col_ctext(st, 8))
+				sms_json_append_string(json, sms_db_col_ctext(st, 8));
+			else
+				g_string_append(json, "null");
 			g_string_append_c(json, '}');
 			continue;
 		}

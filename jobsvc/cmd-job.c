@@ -222,8 +222,9 @@ job_list(SmsCli *cli, SmsSite *site, int argc, char **argv, GError **error)
 
 static gboolean
 detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const char *job,
-            const char *title, const char *what, GError **error)
+            const char *title, const char *what, gboolean all, int state, GError **error)
 {
+	guint listed = 0;
 	sqlite3_stmt *st = sms_db_stmt(site->db, sql, error);
 	g_autoptr(GString) rows = g_string_new(NULL);
 	gboolean row;
@@ -244,6 +245,9 @@ detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const cha
 		if (s >= 0 && s <= SMS_STATUS_RETRYING)
 			counts[s]++;
 		n++;
+		if (state >= 0 && s != state)
+			continue;   /* --state: counted, not listed */
+		listed++;
 		if (json) {
 			if (rows->len)
 				g_string_append_c(rows, ',');
@@ -251,10 +255,10 @@ detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const cha
 			json_str(rows, "name", sms_db_col_ctext(st, 0));
 			json_str(rows, "site", sms_db_col_ctext(st, 1));
 			json_str(rows, "status", sms_status_name(s));
-			json_str(rows, "detail", detail ? detail : "");
+			json_str(rows, "detail", detail);   /* null when unset */
 			json_time(rows, "updated", sms_db_col_time(st, 4));
 			g_string_append_c(rows, '}');
-		} else if (n <= MAX_ROWS) {
+		} else if (all || listed <= MAX_ROWS) {
 			char t[24];
 			g_string_append_printf(rows, "  %-15s %-4s %-9s %-19s %s\n",
 			                       sms_db_col_ctext(st, 0), sms_db_col_ctext(st, 1),
@@ -277,8 +281,8 @@ detail_rows(SmsSite *site, GString *o, gboolean json, const char *sql, const cha
 		g_string_append_c(o, '}');
 	} else {
 		g_string_append_printf(o, "\n%s\n%s", title, rows->str);
-		if (n > MAX_ROWS)
-			g_string_append_printf(o, "  ... %u more (see --json)\n", n - MAX_ROWS);
+		if (!all && listed > MAX_ROWS)
+			g_string_append_printf(o, "  ... %u more (see --all)\n", listed - MAX_ROWS);
 		g_string_append_printf(o, "  Total %u:", n);
 		for (int s = 0; s <= SMS_STATUS_RETRYING; s++)
 			if (counts[s])
@@ -431,7 +435,7 @@ show_text(GString *o, const SmsJob *j, const char *package_name)
 }
 
 static gboolean
-job_show(SmsCli *cli, SmsSite *site, const char *arg, GError **error)
+job_show(SmsCli *cli, SmsSite *site, const char *arg, gboolean all, int state, GError **error)
 {
 	g_autofree char *id = NULL;
 	g_autoptr(SmsJob) j = NULL;
@@ -447,13 +451,13 @@ job_show(SmsCli *cli, SmsSite *site, const char *arg, GError **error)
 		show_text(o, j, pkg ? pkg->name : NULL);
 	if (!detail_rows(site, o, cli->json, "SELECT site, site, status, detail, updated FROM "
 	                 "job_site_detail WHERE job = ? ORDER BY site", id, "Sites:", "sites",
-	                 error) ||
+	                 all, state, error) ||
 	    !detail_rows(site, o, cli->json, "SELECT server, site, status, detail, updated FROM "
 	                 "job_server_detail WHERE job = ? ORDER BY site, server", id,
-	                 "Distribution servers:", "servers", error) ||
+	                 "Distribution servers:", "servers", all, state, error) ||
 	    !detail_rows(site, o, cli->json, "SELECT machine, site, status, detail, updated FROM "
 	                 "job_machine_detail WHERE job = ? ORDER BY site, machine", id,
-	                 "Computers:", "machines", error))
+	                 "Computers:", "machines", all, state, error))
 		return FALSE;
 	if (cli->json)
 		g_string_append(o, "}\n");
@@ -526,6 +530,16 @@ sms_cmd_job(SmsCli *cli, int argc, char **argv, GError **error)
 	const char *sub;
 	g_autoptr(SmsSite) site = NULL;
 	g_autofree char *id = NULL;
+	g_autofree char *state_name = NULL;
+	gboolean all = FALSE;
+	int state = -1;
+	GOptionEntry entries[] = {
+		{ "all", 0, 0, G_OPTION_ARG_NONE, &all, "show: every detail row (not only the first 20)",
+		  NULL },
+		{ "state", 0, 0, G_OPTION_ARG_STRING, &state_name, "show: only the detail rows in "
+		  "this state (Pending, Active, Cancelled, Complete, Failed, Retrying, None)", "STATE" },
+		{ NULL }
+	};
 	if (argc >= 2 && (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h"))) {
 		sub = "";   /* sms_cli_parse prints the command's help and exits */
 	} else {
@@ -541,19 +555,31 @@ sms_cmd_job(SmsCli *cli, int argc, char **argv, GError **error)
 			return job_create(cli, site, argc, argv, error);
 		return job_list(cli, site, argc, argv, error);
 	}
-	if (!sms_cli_parse(cli, "job", "create OPTIONS | list [--local] [--ids] | show ID | "
-	                   "cancel ID | delete ID", "Jobs (`job create --help` lists the job "
-	                   "properties). show: the Job Details window. cancel and delete follow "
-	                   "SMS 1.x: a Pending job is cancelled at once, an Active one by the "
-	                   "Scheduler at its next poll; Active jobs cannot be deleted.", NULL,
-	                   &argc, &argv, error))
+	if (!sms_cli_parse(cli, "job", "create OPTIONS | list [--local] [--ids] | show ID [--all] "
+	                   "[--state STATE] | cancel ID | delete ID", "Jobs (`job create --help` "
+	                   "lists the job properties). show: the Job Details window. cancel and "
+	                   "delete follow SMS 1.x: a Pending job is cancelled at once, an Active "
+	                   "one by the Scheduler at its next poll; Active jobs cannot be deleted.",
+	                   entries, &argc, &argv, error))
 		return FALSE;
+	if (state_name) {
+		for (int s = 0; s <= SMS_STATUS_RETRYING; s++)
+			if (sms_str_equal_ci(state_name, sms_status_name(s)))
+				state = s;
+		if (state < 0)
+			return sms_throw(error, SMS_ERROR_USAGE, "job show: --state: '%s' is not one of "
+			                 "Pending, Active, Cancelled, Complete, Failed, Retrying, None",
+			                 state_name);
+	}
+	if ((all || state_name) && !g_str_equal(sub, "show"))
+		return sms_throw(error, SMS_ERROR_USAGE, "job %s: --all and --state belong to job show",
+		                 sub);
 	if (argc != 2)
 		return sms_throw(error, SMS_ERROR_USAGE, "job %s: expected one job ID (or name)", sub);
 	if (!jobsvc_open_site(cli, &site, error))
 		return FALSE;
 	if (g_str_equal(sub, "show"))
-		return job_show(cli, site, argv[1], error);
+		return job_show(cli, site, argv[1], all, state, error);
 	if (!sms_job_resolve(site, argv[1], &id, error))
 		return FALSE;
 	if (g_str_equal(sub, "cancel"))
@@ -566,12 +592,14 @@ sms_cmd_job(SmsCli *cli, int argc, char **argv, GError **error)
 gboolean
 sms_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 {
-	g_autofree char *job = NULL, *component = NULL;
+	g_autofree char *job = NULL, *component = NULL, *machine = NULL;
 	gint limit = 0;
 	GOptionEntry entries[] = {
 		{ "job", 0, 0, G_OPTION_ARG_STRING, &job, "only this job (ID or name)", "ID" },
 		{ "component", 0, 0, G_OPTION_ARG_STRING, &component, "only this component "
 		  "(jobsvc, scheduler, sender, despooler, logon, pcm ...)", "NAME" },
+		{ "machine", 0, 0, G_OPTION_ARG_STRING, &machine, "only this workstation's "
+		  "history", "NAME" },
 		{ "limit", 0, 0, G_OPTION_ARG_INT, &limit, "the last N messages", "N" },
 		{ NULL }
 	};
@@ -580,7 +608,7 @@ sms_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 	g_autofree char *job_id = NULL;
 	sqlite3_stmt *st;
 	gboolean row;
-	if (!sms_cli_parse(cli, "status", "[--job ID] [--component NAME] [--limit N]",
+	if (!sms_cli_parse(cli, "status", "[--job ID] [--component NAME] [--machine NAME] [--limit N]",
 	                   "Status messages of the site's components, oldest first.", entries,
 	                   &argc, &argv, error))
 		return FALSE;
@@ -597,13 +625,15 @@ sms_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 	st = sms_db_stmt(site->db, "SELECT time, component, event, severity, code, message, job, "
 	                 "package, server, machine, user, detail FROM (SELECT * FROM "
 	                 "status_messages WHERE (?1 IS NULL OR job = ?1) AND (?2 IS NULL OR "
-	                 "component = ?2 COLLATE NOCASE) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+	                 "component = ?2 COLLATE NOCASE) AND (?4 IS NULL OR machine = ?4 COLLATE "
+	                 "NOCASE) ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	                 error);
 	if (st == NULL)
 		return FALSE;
 	sms_db_bind_text(st, 1, job_id);
 	sms_db_bind_text(st, 2, component);
 	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	sms_db_bind_text(st, 4, machine);
 	o = g_string_new(cli->json ? "[" : NULL);
 	for (;;) {
 		char t[24];
@@ -626,8 +656,7 @@ sms_cmd_status(SmsCli *cli, int argc, char **argv, GError **error)
 			g_string_append_printf(o, "%d", sqlite3_column_int(st, 4));
 			json_str(o, "message", sms_db_col_ctext(st, 5));
 			for (int f = 0; f < 6; f++)
-				if (sms_db_col_ctext(st, 6 + f))
-					json_str(o, fields[f], sms_db_col_ctext(st, 6 + f));
+				json_str(o, fields[f], sms_db_col_ctext(st, 6 + f));   /* null if unset */
 			g_string_append_c(o, '}');
 		} else {
 			g_string_append_printf(o, "%s %-9s %-7s %s\n", t, sms_db_col_ctext(st, 1),

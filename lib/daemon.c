@@ -3,8 +3,12 @@
 #include "components.h"
 #include "reclaim.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 struct _SmsDaemonLoop {
 	const SmsDaemon *d;
@@ -152,13 +156,58 @@ sms_daemon_tick_ms(void)
 }
 
 gboolean
+sms_daemon_lock(SmsSite *site, const char *name, int *out_fd, GError **error)
+{
+	g_autofree char *file = g_strdup_printf("%s.lock", name);
+	g_autofree char *path = g_build_filename(site->root, file, NULL);
+	g_autofree char *pid = g_strdup_printf("%ld\n", (long)getpid());
+	g_auto(SmsFd) fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	char old[32] = "";
+	ssize_t n;
+	if (fd < 0)
+		return sms_throw_errno(error, "%s", path);
+	n = pread(fd, old, sizeof old - 1, 0);
+	old[n > 0 ? n : 0] = '\0';
+	g_strstrip(old);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return sms_throw(error, SMS_ERROR_STATE, "another %s daemon (pid %s) already runs "
+			                 "on site %s (lock file %s): stop it first", name,
+			                 *old ? old : "unknown", site->root, path);
+		return sms_throw_errno(error, "locking %s", path);
+	}
+	/* the lock of a daemon that died goes with its process: its pid is left in the file */
+	if (*old)
+		sms_log(site, name, SMS_TIME_NONE, "%s: the %s daemon with pid %s ended without "
+		        "stopping (stale lock taken over)", path, name, old);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid))
+		return sms_throw_errno(error, "writing %s", path);
+	*out_fd = fd;
+	fd = -1;
+	return TRUE;
+}
+
+void
+sms_daemon_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	/* a clean stop leaves an empty file: no pid, nothing stale */
+	if (ftruncate(fd, 0) < 0)
+		g_warning("lock file: %s", g_strerror(errno));
+	close(fd);   /* releases the lock */
+}
+
+gboolean
 sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error)
 {
 	g_autoptr(SmsSite) site = NULL;
 	g_autoptr(SmsDaemonLoop) r = NULL;
 	gint64 started = g_get_real_time();
 	guint s1, s2, s3, t;
-	if (!sms_site_open(site_dir, &site, error))
+	int lock = -1;
+	if (!sms_site_open(site_dir, &site, error) ||
+	    !sms_daemon_lock(site, d->component, &lock, error))
 		return FALSE;
 	(void)sms_reclaim_leftovers(site, d->component, started);
 	r = sms_daemon_loop_new(site, d);
@@ -178,5 +227,6 @@ sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error)
 	g_source_remove(s2);
 	g_source_remove(s3);
 	g_main_loop_unref(r->loop);
+	sms_daemon_unlock(lock);
 	return TRUE;
 }

@@ -16,9 +16,15 @@ typedef struct {
 	SmsDaemonReload reload;      /* may be NULL */
 } SmsDaemon;
 
-/* Runs until SIGTERM/SIGINT. A failing pass is logged and retried on a backoff in site
- * time (a daemon never dies of one bad file, nor retries it every tick); only opening
- * the site is fatal. */
+/* One daemon of a kind per site: an exclusive lock (flock) on ROOT/NAME.lock holding the
+ * daemon's pid. A second one is refused with an error naming the pid of the first; the
+ * lock of a daemon that crashed went with its process, so its file (pid left in it) is
+ * taken over and the takeover logged. *out_fd is released by sms_daemon_unlock. */
+gboolean sms_daemon_lock(SmsSite *site, const char *name, int *out_fd, GError **error);
+void sms_daemon_unlock(int fd);
+/* Runs until SIGTERM/SIGINT (after sms_daemon_lock(site, component)). A failing pass is
+ * logged and retried on a backoff in site time (a daemon never dies of one bad file, nor
+ * retries it every tick); only opening the site is fatal. */
 gboolean sms_daemon_run(const char *site_dir, const SmsDaemon *d, GError **error);
 /* How often a daemon looks at the clock: 1 s, or SMSEMU_TICK_MS (scripts driving daemons
  * on a virtual clock use a shorter tick). */

@@ -77,6 +77,7 @@ typedef struct {
 	gboolean strict;         /* SMSEMU_SIM_STRICT: a wake-up that finds nothing due fails */
 	char next_who[64];       /* "A01 logon": what the last next_due() found earliest */
 	gint64 progress_start, progress_last;   /* host monotonic clock, progress line only */
+	gint64 progress_after;   /* ms before the first progress line; -1: not read yet */
 	gboolean progress_shown;
 } Sim;
 
@@ -650,7 +651,8 @@ next_due(Sim *sim, SmsTime now)
 }
 
 /* Progress on a terminal (the host clock decides only whether and when this line is
- * drawn, never anything of the simulation): from two seconds on, twice a second. */
+ * drawn, never anything of the simulation): from two seconds on (SMSEMU_PROGRESS_MS),
+ * twice a second. */
 static void
 progress_show(Sim *sim, FILE *f, SmsTime now, gboolean done)
 {
@@ -666,7 +668,11 @@ progress_show(Sim *sim, FILE *f, SmsTime now, gboolean done)
 		fflush(f);
 		return;
 	}
-	if (secs < 2.0 || t - sim->progress_last < 500000)
+	if (sim->progress_after < 0) {
+		const char *v = g_getenv("SMSEMU_PROGRESS_MS");
+		sim->progress_after = v ? CLAMP(g_ascii_strtoll(v, NULL, 10), 0, 3600000) : 2000;
+	}
+	if (secs * 1000 < sim->progress_after || t - sim->progress_last < 500000)
 		return;
 	sim->progress_last = t;
 	sim->progress_shown = TRUE;
@@ -908,7 +914,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 	g_autoptr(GPtrArray) made_roots = g_ptr_array_new_with_free_func(g_free);
 	gboolean dir_made = FALSE, built = FALSE;
 	Sim sim = { .trace = g_getenv("SMSEMU_SIM_TRACE") != NULL,
-	            .strict = g_getenv("SMSEMU_SIM_STRICT") != NULL };
+	            .strict = g_getenv("SMSEMU_SIM_STRICT") != NULL, .progress_after = -1 };
 	g_autofree char *dir = NULL;
 	SmsTime now = SMS_TIME_NONE, until;
 	gboolean ok = FALSE;
@@ -1010,7 +1016,7 @@ sms_simulate(const SmsSimOptions *opt, SmsSimResult *out, GError **error)
 		if (!run_instant(&sim, now, error))
 			goto out;
 		steps++;
-		if (opt->progress && (steps & 63) == 0)
+		if (opt->progress)
 			progress_show(&sim, opt->progress, now, FALSE);
 		next = next_due(&sim, now);
 		if (next == SMS_TIME_NEVER || next > until)

@@ -122,6 +122,8 @@ sms_pcm_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
 	gboolean all = FALSE;
 	Run r = { 0 };
 	guint s1, s2, s3, t;
+	int lock = -1;
+	g_autofree char *lock_name = NULL;
 	GOptionEntry entries[] = {
 		{ "all-workstations", 0, 0, G_OPTION_ARG_NONE, &all, "one daemon for every "
 		  "registered workstation of the site (PCMWIN32 and PCMSVC32 alike)", NULL },
@@ -138,14 +140,17 @@ sms_pcm_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
 		sms_pcm_set_execute(cli->execute);
 		if (!sms_cli_require_site(cli, error) || !sms_site_open(cli->site_dir, &site, error))
 			return FALSE;
-	} else {
-		SmsTime now;
-		if (!open_ws(cli, &site, &machine, error))
-			return FALSE;
-		now = sms_site_now(site);
-		/* PCM starts: a check now (fails if the workstation never logged on) */
-		if (!sms_pcm_check(site, machine, cli_mode(cli), now, error))
-			return FALSE;
+	} else if (!open_ws(cli, &site, &machine, error)) {
+		return FALSE;
+	}
+	/* one PCM per workstation (and one for all of them) */
+	lock_name = machine ? g_strdup_printf("pcm-%s", machine) : g_strdup("pcm-all");
+	if (!sms_daemon_lock(site, lock_name, &lock, error))
+		return FALSE;
+	/* PCM starts: a check now (fails if the workstation never logged on) */
+	if (machine && !sms_pcm_check(site, machine, cli_mode(cli), sms_site_now(site), error)) {
+		sms_daemon_unlock(lock);
+		return FALSE;
 	}
 	r.site = site;
 	r.machine = machine;
@@ -163,6 +168,7 @@ sms_pcm_cmd_run(SmsCli *cli, int argc, char **argv, GError **error)
 	g_source_remove(s2);
 	g_source_remove(s3);
 	g_main_loop_unref(r.loop);
+	sms_daemon_unlock(lock);
 	sms_log(site, "pcm", SMS_TIME_NONE, "pcm stopping (%s)", r.stop_reason ? r.stop_reason :
 	        "done");
 	return TRUE;

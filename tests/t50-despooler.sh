@@ -58,7 +58,7 @@ check "a new process polls at 12:12" despooler --site "$S2" poll
 despooler --site "$S2" status > "$T/st3"
 check_grep "counter continues (8th retry at 12:12)" "Retrying *8 " "$T/st3"
 despooler --site "$S2" status --json > "$T/st4"
-check_grep "status --json: state, count and next attempt" '"state":"Retrying","retries":8,"next_attempt":"1996-02-01 12:36:00","forced_delivery":""' "$T/st4"
+check_grep "status --json: state, count and next attempt" '"state":"Retrying","retries":8,"next_attempt":"1996-02-01 12:36:00","forced_delivery":null' "$T/st4"
 
 # Share Package with a ShareName whose directory already holds another package: the
 # Despooler makes NAME00, NAME01, ... (SMS 1.2 SDK, package folder "Share name": when

@@ -60,6 +60,18 @@ test_unused_and_typed(void)
 	g_assert_false(sms_ini_section_check_unused(ini, s, "A, B, C", &error));
 	g_assert_error(error, SMS_INI_ERROR, SMS_INI_ERROR_UNKNOWN_KEY);
 	g_assert_nonnull(strstr(error->message, "t.ini:5:"));
+	g_clear_error(&error);
+	/* a known key given twice is said to be given twice, not unknown */
+	{
+		const char *text = "[S]\nResponse=Fast\nresponse=Slow\n";
+		g_autoptr(SmsIni) twice = sms_ini_parse("twice.ini", text, strlen(text), &error);
+		SmsIniSection *sec = sms_ini_find(twice, "S");
+		g_assert_cmpstr(sms_ini_section_get(sec, "Response"), ==, "Fast");
+		g_assert_false(sms_ini_section_check_unused(twice, sec, "Response", &error));
+		g_assert_error(error, SMS_INI_ERROR, SMS_INI_ERROR_DUPLICATE);
+		g_assert_nonnull(strstr(error->message, "twice.ini:3: response given twice in [S] "
+		                                        "(first at line 2)"));
+	}
 }
 
 static void

@@ -500,6 +500,36 @@ test_encodings(void)
 	g_assert_cmpstr(e, ==, "\xe2\x82\xac");
 }
 
+/* The SMS settings are range-checked where they are read, with the file's line: a delay
+ * of 4294967295 minutes is refused, as is a string that holds no number; other values
+ * and absent ones are fine. */
+static void
+test_settings_ranges(void)
+{
+	g_autoptr(SmsReg) ok = parse_ok("REGEDIT4\r\n\r\n[" DESP "]\r\n\"Use Forced Disconnect\"="
+	                                "dword:00000001\r\n\"Forced Disconnection Delay In Minutes\""
+	                                "=dword:00000005\r\n\"Unrelated\"=dword:ffffffff\r\n");
+	g_autoptr(SmsReg) huge = parse_ok("REGEDIT4\r\n\r\n[" DESP "]\r\n\"Use Forced Disconnect\"="
+	                                  "dword:00000001\r\n\"Forced Disconnection Delay In Minutes"
+	                                  "\"=dword:ffffffff\r\n");
+	g_autoptr(SmsReg) text = parse_ok("REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
+	                                  "SMS\\Components\\SMS_LAN_Sender]\r\n\r\n\"Number of Retries\""
+	                                  "=\"many\"\r\n");
+	g_autoptr(SmsReg) empty = sms_reg_new();
+	g_autoptr(GError) error = NULL;
+	g_assert_true(sms_reg_check_settings(ok, "ok.reg", &error));
+	g_assert_no_error(error);
+	g_assert_true(sms_reg_check_settings(empty, "none.reg", &error));
+	g_assert_false(sms_reg_check_settings(huge, "huge.reg", &error));
+	g_assert_error(error, SMS_REG_ERROR, SMS_REG_ERROR_RANGE);
+	g_assert_nonnull(strstr(error->message, "huge.reg:5: \"Forced Disconnection Delay In "
+	                                        "Minutes\"=4294967295: expected 0 to 10080"));
+	g_clear_error(&error);
+	g_assert_false(sms_reg_check_settings(text, "text.reg", &error));
+	g_assert_error(error, SMS_REG_ERROR, SMS_REG_ERROR_TYPE);
+	g_assert_nonnull(strstr(error->message, "text.reg:5:"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,6 +540,7 @@ main(int argc, char **argv)
 	g_test_add_func("/reg/save", test_save);
 	g_test_add_func("/reg/api", test_api);
 	g_test_add_func("/reg/syntax-errors", test_syntax_errors);
+	g_test_add_func("/reg/settings-ranges", test_settings_ranges);
 	g_test_add_func("/reg/text-decode", test_text_decode);
 	g_test_add_func("/reg/encodings", test_encodings);
 	return g_test_run();

@@ -369,6 +369,14 @@ test_scenario_errors(void)
 	scenario_error("Workstations=WKS02", "Workstations=WKS99", "unknown workstation 'WKS99'");
 	scenario_error("Package=OFFICE\n[Lock", "Package=WORD\n[Lock", "no [Package WORD]");
 	scenario_error("[Site A01]\n", "[Site A01]\nParent=ZZZ\n", "parent site 'ZZZ'");
+	scenario_error("File=SETUP.EXE", "File=SETUP.INF", "s.ini:23: lock L1: File=SETUP.INF is not "
+	               "a file of package OFFICE");
+	scenario_error("Names=WKS01-WKS03\n", "Names=WKS01-WKS03\nPlatform=Windows 98\n",
+	               "Platform: 'Windows 98' is not a platform SMS 1.x knew");
+	scenario_error("Response=Fast\n", "Response=Fast\nResponse=Slow\n", "Response given twice");
+	scenario_error("Package=OFFICE\n[Lock", "Package=OFFICE\nTarget=Machine Path: A01|CORP|WKS09"
+	               "\n[Lock", "Target: no workstation 'WKS09' in the scenario (known: WKS01, "
+	               "WKS02, WKS03)");
 }
 
 int
