@@ -93,7 +93,7 @@ jobsvc --site "$A" job show A0100001 --state Retrying > "$T/show.r"
 	{ sed 's/^/# /' "$T/show.r" | tail -5; not_ok "job show --state"; }
 check_fails "job show --state with a state SMS did not have" jobsvc --site "$A" job show A0100001 --state Broken
 jobsvc --site "$A" status --machine SAL0007 > "$T/hist"
-[ -s "$T/hist" ] && ! grep -v "SAL0007" "$T/hist" | grep -q . && grep -q "Failed - exit code 1" "$T/hist" &&
+[ -s "$T/hist" ] && ! grep -v "SAL0007" "$T/hist" | grep -q . && grep -q "Failed - Setup could not write" "$T/hist" &&
 	ok "status --machine: one workstation's history" || { sed 's/^/# /' "$T/hist"; not_ok "status --machine"; }
 
 # progress: on a terminal only, never with --quiet or without a TTY
