@@ -5,22 +5,7 @@
 # and the other files in the box are processed.
 . "${SMSEMU_TOP:-.}/tests/lib.sh"
 S="$T/A01"
-cat > "$T/site.ini" <<EOS
-[Site A01]
-Response=Fast
-[Server SRV01]
-Site=A01
-Roles=site, logon, distribution
-Drives=C:200
-[Domain CORP]
-Site=A01
-LogonServers=SRV01
-[Workstations W]
-Domain=CORP
-Names=WKS1
-EOS
-jobsvc --site "$S" init "$T/site.ini" >/dev/null
-jobsvc --site "$S" clock set "1996-02-01 08:00" >/dev/null
+one_server_site "$S" WKS1
 BOX="$S/servers/SRV01/C/SMS/LOGON.SRV/DESPOOLR.BOX"
 RECV="$S/servers/SRV01/C/SMS/SITE.SRV/DESPOOLR.BOX/RECEIVE"
 sni() {   # sni FILE MIF

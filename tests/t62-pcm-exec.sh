@@ -4,23 +4,7 @@
 # descriptor of the PCM (site database, logs, locks) is inherited by the command.
 . "${SMSEMU_TOP:-.}/tests/lib.sh"
 S="$T/A01"
-cat > "$T/site.ini" <<EOS
-[Site A01]
-Response=Fast
-[Server SRV01]
-Site=A01
-Roles=site, logon, distribution
-Drives=C:200
-[Domain CORP]
-Site=A01
-LogonServers=SRV01
-[Workstations W]
-Domain=CORP
-Names=WKS0001
-Platform=Windows NT (x86)
-EOS
-jobsvc --site "$S" init "$T/site.ini" >/dev/null
-jobsvc --site "$S" clock set "1996-02-01 08:00" >/dev/null
+one_server_site "$S" WKS0001 "Windows NT (x86)"
 mkdir -p "$T/pkg"
 printf 'ls -l /proc/self/fd/ > "$WINDIR/../fds.txt"\n' > "$T/pkg/fds.sh"
 printf 'sleep 300 &\necho $! > "$WINDIR/../child.pid"\nexec sleep 300\n' > "$T/pkg/hang.sh"

@@ -5,22 +5,7 @@
 # written now (newer) is left alone.
 . "${SMSEMU_TOP:-.}/tests/lib.sh"
 S="$T/A01"
-cat > "$T/site.ini" <<EOS
-[Site A01]
-Response=Fast
-[Server SRV01]
-Site=A01
-Roles=site, logon, distribution
-Drives=C:200
-[Domain CORP]
-Site=A01
-LogonServers=SRV01
-[Workstations W]
-Domain=CORP
-Names=WKS1
-EOS
-jobsvc --site "$S" init "$T/site.ini" >/dev/null
-jobsvc --site "$S" clock set "1996-02-01 08:00" >/dev/null
+one_server_site "$S" WKS1
 SRV="$S/servers/SRV01/C/SMS/SITE.SRV"
 LS="$S/servers/SRV01/C/SMS/LOGON.SRV"
 old() { mkdir -p "$(dirname "$1")"; if [ "${2:-}" = dir ]; then mkdir -p "$1"; echo x > "$1/F"; else echo x > "$1"; fi; touch -h -d "2 hours ago" "$1"; }
