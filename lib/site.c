@@ -257,10 +257,19 @@ sms_site_free(SmsSite *site)
 	g_free(site);
 }
 
+/* An open component log and its size as this process knows it (the size at open plus
+ * what it wrote since): the rollover check costs no system call per line. */
+typedef struct {
+	FILE *f;
+	gint64 size;
+} SiteLog;
+
 static void
 log_close(gpointer p)
 {
-	fclose(p);
+	SiteLog *l = p;
+	fclose(l->f);
+	g_free(l);
 }
 
 static SmsSite *
@@ -631,11 +640,12 @@ static const struct {
 	{ "simulate", "scenario.log", "SMS_SCENARIO" },
 };
 
-static FILE *
+static SiteLog *
 log_file(SmsSite *site, const char *component, const char **service)
 {
-	FILE *f = g_hash_table_lookup(site->logs, component);
+	SiteLog *l = g_hash_table_lookup(site->logs, component);
 	const char *file = NULL;
+	FILE *f;
 	*service = NULL;
 	for (gsize i = 0; i < G_N_ELEMENTS(log_names); i++) {
 		if (strcmp(log_names[i].component, component) == 0) {
@@ -643,13 +653,13 @@ log_file(SmsSite *site, const char *component, const char **service)
 			*service = log_names[i].service;
 		}
 	}
-	if (f)
-		return f;
+	if (l)
+		return l;
 	{
 		g_autofree char *dir = sms_layout_logs(site);
 		g_autofree char *name = file ? g_strdup(file) : g_strdup_printf("%s.log", component);
 		g_autofree char *path = g_build_filename(dir, name, NULL);
-		struct stat st;
+		struct stat st = { 0 };
 		int fd;
 		(void)g_mkdir_with_parents(dir, 0755);
 		/* close-on-exec (a command the PCM runs inherits no log) and never writable by
@@ -664,9 +674,12 @@ log_file(SmsSite *site, const char *component, const char **service)
 			close(fd);
 			return NULL;
 		}
-		g_hash_table_insert(site->logs, g_strdup(component), f);
+		l = g_new0(SiteLog, 1);
+		l->f = f;
+		l->size = st.st_size;
+		g_hash_table_insert(site->logs, g_strdup(component), l);
 	}
-	return f;
+	return l;
 }
 
 static gboolean logs_buffered;   /* sms_site_logs_buffered */
@@ -675,9 +688,13 @@ static gboolean logs_buffered;   /* sms_site_logs_buffered */
 static gint64
 log_max_bytes(void)
 {
-	const char *v = g_getenv("SMSEMU_LOG_MAX_BYTES");
-	gint64 n = v ? g_ascii_strtoll(v, NULL, 10) : 0;
-	return n > 0 ? n : 1 << 20;
+	static gint64 max;   /* read once: the environment of a process does not change */
+	if (max == 0) {
+		const char *v = g_getenv("SMSEMU_LOG_MAX_BYTES");
+		gint64 n = v ? g_ascii_strtoll(v, NULL, 10) : 0;
+		max = n > 0 ? n : 1 << 20;
+	}
+	return max;
 }
 
 /* As SMS 1.x did with its logs: a full log is renamed NAME.LO_ (replacing the previous
@@ -685,16 +702,26 @@ log_max_bytes(void)
  * maximum size. A log another process rolled over already is only reopened. TRUE when
  * f was closed. */
 static gboolean
-log_rotate(SmsSite *site, const char *component, FILE *f)
+log_rotate(SmsSite *site, const char *component, SiteLog *l)
 {
+	FILE *f = l->f;
 	struct stat mine, now;
 	g_autofree char *path = NULL;
 	g_autofree char *old = NULL;
 	char link[64];
 	char buf[4096];
 	ssize_t k;
-	if (fstat(fileno(f), &mine) < 0 || mine.st_size < log_max_bytes())
+	if (l->size < log_max_bytes())
 		return FALSE;
+	/* full as far as this process knows: ask the file (another process may have rolled
+	 * it over already) */
+	fflush(f);
+	if (fstat(fileno(f), &mine) < 0)
+		return FALSE;
+	if (mine.st_size < log_max_bytes()) {
+		l->size = mine.st_size;
+		return FALSE;
+	}
 	g_snprintf(link, sizeof link, "/proc/self/fd/%d", fileno(f));
 	k = readlink(link, buf, sizeof buf - 1);
 	if (k <= 0)
@@ -718,20 +745,23 @@ static void
 log_line(SmsSite *site, const char *component, SmsTime t, const char *msg)
 {
 	const char *service;
-	FILE *f = log_file(site, component, &service);
-	int y, mo, d, h, mi, s;
+	SiteLog *l = log_file(site, component, &service);
+	int y, mo, d, h, mi, s, n;
 	g_autofree char *up = NULL;
-	if (f && log_rotate(site, component, f))
-		f = log_file(site, component, &service);
-	if (f == NULL)
+	if (l && log_rotate(site, component, l))
+		l = log_file(site, component, &service);
+	if (l == NULL)
 		return;
 	if (service == NULL)
 		service = up = g_strdup_printf("SMS_%s", component);
 	sms_time_fields(t, &y, &mo, &d, &h, &mi, &s);
 	/* SMS 1.x style: text, then "$$<COMPONENT><MM-DD-YYYY HH:MM:SS>" */
-	fprintf(f, "%s  $$<%s><%02d-%02d-%04d %02d:%02d:%02d>\n", msg, service, mo, d, y, h, mi, s);
+	n = fprintf(l->f, "%s  $$<%s><%02d-%02d-%04d %02d:%02d:%02d>\n", msg, service, mo, d, y, h,
+	            mi, s);
+	if (n > 0)
+		l->size += n;
 	if (!logs_buffered)
-		fflush(f);
+		fflush(l->f);
 }
 
 gboolean
