@@ -96,4 +96,19 @@ EOS
 	printf '| %s workstations, 30 days, 20 jobs | %s s | peak %s MB | %s events |\n' "$N" "$secs" \
 		"$((kb / 1024))" "$(wc -l < "$T/ev$N.jsonl")"
 	rm -rf "$T/sites$N"
+	if [ -n "${SMSEMU_BENCH_REPORT:-}" ]; then
+		# the HTML report of that run (jobsvc report): its time, its size, and the time a
+		# browser takes to render it (headless Chromium, the page's own data-render-ms)
+		/usr/bin/time -f "%e %M" -o "$T/rtime" "$BIN/jobsvc" report "$T/ev$N.jsonl" \
+			-o "$T/r$N.html" > "$T/out" 2>&1 || { cat "$T/out"; exit 1; }
+		read rsecs rkb < "$T/rtime"
+		ms=--
+		if command -v chromium >/dev/null 2>&1; then
+			ms=$(timeout 120 chromium --headless --no-sandbox --disable-gpu \
+				--virtual-time-budget=30000 --dump-dom "file://$T/r$N.html" 2>/dev/null |
+				sed -n 's/.*data-render-ms="\([0-9]*\)".*/\1/p' | head -1)
+		fi
+		printf '| report of %s workstations | jobsvc report %s s (peak %s MB) | %s KB | rendered in %s ms |\n' \
+			"$N" "$rsecs" "$((rkb / 1024))" "$(( $(wc -c < "$T/r$N.html") / 1024 ))" "${ms:---}"
+	fi
 done
