@@ -58,6 +58,11 @@ sms_evrec_job_key(const SmsEvRec *r)
 
 /* ---- reading: one flat JSON object per line ------------------------------------ */
 
+/* ---- the reader ------------------------------------------------------------------
+ * One flat JSON object a line. Its own small reader rather than json-glib (used for
+ * smbstatus's nested output): event logs of large runs have millions of lines, read here
+ * without a node tree per line, and errors give line and column (fuzz-evlog). */
+
 typedef struct {
 	const char *p, *end;
 	const char *path;
